@@ -1,0 +1,94 @@
+using System.Runtime.InteropServices;
+
+namespace ConntrackTools.Kernel.Netlink;
+
+/// <summary>The few libc calls .NET does not expose for AF_NETLINK sockets and network namespaces.</summary>
+internal static partial class Native
+{
+    internal const int AF_NETLINK = 16;
+    internal const int SOCK_RAW = 3;
+    internal const int SOCK_CLOEXEC = 0x80000;
+    internal const int NETLINK_NETFILTER = 12;
+
+    internal const int SOL_SOCKET = 1;
+    internal const int SO_SNDBUF = 7;
+    internal const int SO_RCVBUF = 8;
+    internal const int SO_RCVBUFFORCE = 33;
+
+    internal const int SOL_NETLINK = 270;
+    internal const int NETLINK_ADD_MEMBERSHIP = 1;
+    internal const int NETLINK_DROP_MEMBERSHIP = 2;
+    internal const int NETLINK_NO_ENOBUFS = 5;
+    internal const int NETLINK_CAP_ACK = 10;
+    internal const int NETLINK_EXT_ACK = 11;
+
+    internal const int O_RDONLY = 0;
+    internal const int O_CLOEXEC = 0x80000;
+    internal const int CLONE_NEWNET = 0x40000000;
+
+    internal const int EPERM = 1;
+    internal const int ENOENT = 2;
+    internal const int EINTR = 4;
+    internal const int EBADF = 9;
+    internal const int EAGAIN = 11;
+    internal const int ENOMEM = 12;
+    internal const int EACCES = 13;
+    internal const int EBUSY = 16;
+    internal const int EEXIST = 17;
+    internal const int EINVAL = 22;
+    internal const int ENOSPC = 28;
+    internal const int ENOBUFS = 105;
+    internal const int EOPNOTSUPP = 95;
+    internal const int EAFNOSUPPORT = 97;
+    internal const int EPROTONOSUPPORT = 93;
+    internal const int ETIMEDOUT = 110;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SockaddrNl
+    {
+        public ushort Family;
+        public ushort Pad;
+        public uint PortId;
+        public uint Groups;
+    }
+
+    [LibraryImport("libc", EntryPoint = "socket", SetLastError = true)]
+    internal static partial int Socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", EntryPoint = "bind", SetLastError = true)]
+    internal static partial int Bind(int fd, ref SockaddrNl addr, int addrlen);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    internal static partial int GetSockName(int fd, ref SockaddrNl addr, ref int addrlen);
+
+    [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
+    internal static partial int SetSockOpt(int fd, int level, int optname, ref int value, int optlen);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int optname, ref int value, ref int optlen);
+
+    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
+    internal static partial int SetNs(int fd, int nstype);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "strerror")]
+    private static partial IntPtr StrError(int errnum);
+
+    /// <summary>The C library's text for an errno, e.g. "Operation not permitted".</summary>
+    internal static string ErrnoText(int errno) =>
+        Marshal.PtrToStringUTF8(StrError(errno)) ?? $"errno {errno}";
+
+    /// <summary>The kernel's symbolic errno name, as tools such as conntrack print them.</summary>
+    internal static string ErrnoName(int errno) => errno switch
+    {
+        EPERM => "EPERM", ENOENT => "ENOENT", EINTR => "EINTR", EBADF => "EBADF", EAGAIN => "EAGAIN",
+        ENOMEM => "ENOMEM", EACCES => "EACCES", EBUSY => "EBUSY", EEXIST => "EEXIST", EINVAL => "EINVAL",
+        ENOSPC => "ENOSPC", ENOBUFS => "ENOBUFS", EOPNOTSUPP => "EOPNOTSUPP", EAFNOSUPPORT => "EAFNOSUPPORT",
+        EPROTONOSUPPORT => "EPROTONOSUPPORT", ETIMEDOUT => "ETIMEDOUT", _ => $"errno {errno}",
+    };
+}

@@ -1,0 +1,279 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+namespace ConntrackTools.Kernel.Netlink;
+
+/// <summary>A netlink message handed to a dump or event callback; valid only during the call.</summary>
+public readonly ref struct NetlinkMessage
+{
+    public NetlinkMessage(ushort type, ushort flags, uint sequence, ReadOnlySpan<byte> payload)
+    {
+        Type = type;
+        Flags = flags;
+        Sequence = sequence;
+        Payload = payload;
+    }
+
+    public ushort Type { get; }
+    public ushort Flags { get; }
+    public uint Sequence { get; }
+
+    /// <summary>Everything after the nlmsghdr (for nfnetlink: nfgenmsg, then attributes).</summary>
+    public ReadOnlySpan<byte> Payload { get; }
+
+    /// <summary>For nfnetlink messages: the attributes after the 4-byte nfgenmsg.</summary>
+    public AttributeReader NetfilterAttributes => new(Payload.Length >= 4 ? Payload[4..] : default);
+
+    /// <summary>For nfnetlink messages: nfgenmsg's family.</summary>
+    public byte NetfilterFamily => Payload.Length >= 1 ? Payload[0] : (byte)0;
+
+    /// <summary>For nfnetlink messages: nfgenmsg's res_id (the CPU in per-CPU statistics).</summary>
+    public ushort NetfilterResourceId => Payload.Length >= 4 ? BinaryPrimitives.ReadUInt16BigEndian(Payload[2..]) : (ushort)0;
+}
+
+public delegate void NetlinkMessageHandler(in NetlinkMessage message);
+
+/// <summary>What a finished dump reports besides its messages.</summary>
+public readonly record struct DumpResult(int Messages, bool Interrupted);
+
+/// <summary>
+/// A netlink socket made by P/Invoke and wrapped in <see cref="Socket"/> (which refuses to create
+/// AF_NETLINK itself). Owns framing, sequence numbers, ACKs, multipart dumps and kernel errors; it
+/// knows nothing of netfilter or conntrack.
+/// </summary>
+public sealed class NetlinkSocket : IDisposable
+{
+    public const ushort NLMSG_NOOP = 1;
+    public const ushort NLMSG_ERROR = 2;
+    public const ushort NLMSG_DONE = 3;
+    public const ushort NLMSG_OVERRUN = 4;
+
+    public const ushort NLM_F_REQUEST = 0x1;
+    public const ushort NLM_F_MULTI = 0x2;
+    public const ushort NLM_F_ACK = 0x4;
+    public const ushort NLM_F_DUMP_INTR = 0x10;
+    public const ushort NLM_F_DUMP_FILTERED = 0x20;
+    public const ushort NLM_F_DUMP = 0x300;
+    public const ushort NLM_F_REPLACE = 0x100;
+    public const ushort NLM_F_EXCL = 0x200;
+    public const ushort NLM_F_CREATE = 0x400;
+    private const ushort NLM_F_CAPPED = 0x100;
+    private const ushort NLM_F_ACK_TLVS = 0x200;
+    private const ushort NLMSGERR_ATTR_MSG = 1;
+
+    /// <summary>Big enough for any single datagram a dump sends (the kernel caps them at 32 KiB).</summary>
+    private const int ReceiveChunk = 256 * 1024;
+
+    private readonly Socket _socket;
+    private readonly byte[] _receive = new byte[ReceiveChunk];
+    private uint _sequence;
+
+    private NetlinkSocket(Socket socket, uint portId)
+    {
+        _socket = socket;
+        PortId = portId;
+        _sequence = (uint)Environment.TickCount;
+    }
+
+    /// <summary>The port id the kernel assigned at bind.</summary>
+    public uint PortId { get; }
+
+    /// <summary>The underlying socket, for timed and asynchronous receives.</summary>
+    public Socket Socket => _socket;
+
+    /// <summary>
+    /// Opens a socket of the given netlink protocol, inside <paramref name="netns"/> when one is given.
+    /// </summary>
+    public static NetlinkSocket Open(int protocol, NetworkNamespace? netns = null, int receiveBufferBytes = 4 << 20)
+    {
+        return netns is null ? Create(protocol, receiveBufferBytes) : netns.Run(() => Create(protocol, receiveBufferBytes));
+    }
+
+    private static NetlinkSocket Create(int protocol, int receiveBufferBytes)
+    {
+        var fd = Native.Socket(Native.AF_NETLINK, Native.SOCK_RAW | Native.SOCK_CLOEXEC, protocol);
+        if (fd < 0) throw new NetlinkException(Marshal.GetLastPInvokeError(), "open netlink socket");
+        try
+        {
+            SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_EXT_ACK, 1, optional: true);
+            SetOption(fd, Native.SOL_NETLINK, Native.NETLINK_CAP_ACK, 1, optional: true);
+            var addr = new Native.SockaddrNl { Family = Native.AF_NETLINK };
+            if (Native.Bind(fd, ref addr, Marshal.SizeOf<Native.SockaddrNl>()) < 0)
+                throw new NetlinkException(Marshal.GetLastPInvokeError(), "bind netlink socket");
+            var len = Marshal.SizeOf<Native.SockaddrNl>();
+            if (Native.GetSockName(fd, ref addr, ref len) < 0)
+                throw new NetlinkException(Marshal.GetLastPInvokeError(), "getsockname on netlink socket");
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            var result = new NetlinkSocket(socket, addr.PortId);
+            fd = -1;
+            result.SetReceiveBuffer(receiveBufferBytes);
+            return result;
+        }
+        finally
+        {
+            if (fd >= 0) Native.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Sizes the receive buffer: SO_RCVBUFFORCE when privileged (past net.core.rmem_max), SO_RCVBUF
+    /// otherwise. Returns the size the kernel granted (it doubles the request for bookkeeping).
+    /// </summary>
+    public int SetReceiveBuffer(int bytes)
+    {
+        var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+        if (!TrySetOption(fd, Native.SOL_SOCKET, Native.SO_RCVBUFFORCE, bytes))
+            TrySetOption(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, bytes);
+        return ReceiveBufferSize;
+    }
+
+    /// <summary>The receive buffer the kernel granted, in bytes.</summary>
+    public int ReceiveBufferSize
+    {
+        get
+        {
+            var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+            int value = 0, len = sizeof(int);
+            return Native.GetSockOpt(fd, Native.SOL_SOCKET, Native.SO_RCVBUF, ref value, ref len) == 0 ? value : 0;
+        }
+    }
+
+    /// <summary>Joins a multicast group (events), by group number.</summary>
+    public void JoinGroup(int group) =>
+        SetOption((int)_socket.SafeHandle.DangerousGetHandle(), Native.SOL_NETLINK, Native.NETLINK_ADD_MEMBERSHIP, group, optional: false);
+
+    private static void SetOption(int fd, int level, int name, int value, bool optional)
+    {
+        if (!TrySetOption(fd, level, name, value) && !optional)
+            throw new NetlinkException(Marshal.GetLastPInvokeError(), $"setsockopt({level}, {name})");
+    }
+
+    private static bool TrySetOption(int fd, int level, int name, int value) =>
+        Native.SetSockOpt(fd, level, name, ref value, sizeof(int)) == 0;
+
+    /// <summary>The next sequence number, to pass to <see cref="NetlinkWriter.EndMessage"/>.</summary>
+    public uint NextSequence() => ++_sequence;
+
+    /// <summary>Sends what the writer holds.</summary>
+    public void Send(NetlinkWriter writer, string operation)
+    {
+        try
+        {
+            _socket.Send(writer.Written);
+        }
+        catch (SocketException ex)
+        {
+            throw new NetlinkException(ex.NativeErrorCode, operation);
+        }
+    }
+
+    /// <summary>
+    /// Sends a request that was built with NLM_F_ACK and waits for its acknowledgement; a negative
+    /// errno from the kernel becomes a <see cref="NetlinkException"/> with the extended-ack text.
+    /// Replies that come before the ACK (NLM_F_ECHO, GET answers) go to <paramref name="onReply"/>.
+    /// </summary>
+    public void Execute(NetlinkWriter request, uint sequence, string operation, NetlinkMessageHandler? onReply = null)
+    {
+        Send(request, operation);
+        ReceiveUntilDone(sequence, operation, onReply, dump: false);
+    }
+
+    /// <summary>
+    /// Sends a dump request and hands every message of the multipart answer to <paramref name="onMessage"/>
+    /// until NLMSG_DONE. Notices NLM_F_DUMP_INTR (the table changed under the dump).
+    /// </summary>
+    public DumpResult Dump(NetlinkWriter request, uint sequence, string operation, NetlinkMessageHandler onMessage, CancellationToken cancel = default)
+    {
+        Send(request, operation);
+        return ReceiveUntilDone(sequence, operation, onMessage, dump: true, cancel);
+    }
+
+    private DumpResult ReceiveUntilDone(uint sequence, string operation, NetlinkMessageHandler? handler, bool dump, CancellationToken cancel = default)
+    {
+        var count = 0;
+        var interrupted = false;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int received;
+            try
+            {
+                received = _socket.Receive(_receive);
+            }
+            catch (SocketException ex)
+            {
+                throw new NetlinkException(ex.NativeErrorCode, operation);
+            }
+            var data = _receive.AsSpan(0, received);
+            while (data.Length >= NetlinkWriter.HeaderLength)
+            {
+                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+                if (length < NetlinkWriter.HeaderLength || length > data.Length)
+                    throw new InvalidDataException($"{operation}: malformed netlink message (length {length}, {data.Length} bytes left).");
+                var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+                var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+                var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+                var payload = data[NetlinkWriter.HeaderLength..length];
+                data = data[Math.Min(NetlinkWriter.Align(length), data.Length)..];
+                if (seq != sequence) continue; // a late answer to an earlier request, or an event
+                if ((flags & NLM_F_DUMP_INTR) != 0) interrupted = true;
+                switch (type)
+                {
+                    case NLMSG_NOOP:
+                        continue;
+                    case NLMSG_ERROR:
+                        {
+                            var errno = ParseError(payload, flags, out var extAck);
+                            if (errno != 0) throw new NetlinkException(errno, operation, extAck);
+                            if (!dump) return new DumpResult(count, interrupted); // the ACK
+                            continue;
+                        }
+                    case NLMSG_DONE:
+                        {
+                            var errno = payload.Length >= 4 ? -BinaryPrimitives.ReadInt32LittleEndian(payload) : 0;
+                            if (errno > 0) throw new NetlinkException(errno, operation, ParseDoneExtAck(payload, flags));
+                            return new DumpResult(count, interrupted);
+                        }
+                    case NLMSG_OVERRUN:
+                        throw new NetlinkException(Native.ENOBUFS, operation, "netlink overrun");
+                }
+                count++;
+                handler?.Invoke(new NetlinkMessage(type, flags, seq, payload));
+            }
+        }
+    }
+
+    /// <summary>Reads an nlmsgerr: the negative errno, and NLMSGERR_ATTR_MSG when the kernel sent one.</summary>
+    internal static int ParseError(ReadOnlySpan<byte> payload, ushort flags, out string? extendedAck)
+    {
+        extendedAck = null;
+        if (payload.Length < 4) return Native.EINVAL;
+        var errno = -BinaryPrimitives.ReadInt32LittleEndian(payload);
+        if ((flags & NLM_F_ACK_TLVS) == 0 || payload.Length < 4 + NetlinkWriter.HeaderLength) return errno;
+        // Without NLM_F_CAPPED the whole original request is echoed back before the TLVs.
+        var offset = 4 + NetlinkWriter.HeaderLength;
+        if ((flags & NLM_F_CAPPED) == 0)
+        {
+            var echoed = BinaryPrimitives.ReadUInt32LittleEndian(payload[4..]);
+            if (echoed > (uint)payload.Length) return errno;
+            offset = 4 + NetlinkWriter.Align((int)echoed);
+        }
+        if (offset > payload.Length) return errno;
+        var tlvs = new AttributeReader(payload[offset..]);
+        while (tlvs.MoveNext())
+            if (tlvs.Type == NLMSGERR_ATTR_MSG) extendedAck = tlvs.String;
+        return errno;
+    }
+
+    private static string? ParseDoneExtAck(ReadOnlySpan<byte> payload, ushort flags)
+    {
+        if ((flags & NLM_F_ACK_TLVS) == 0 || payload.Length <= 4) return null;
+        var tlvs = new AttributeReader(payload[4..]);
+        while (tlvs.MoveNext())
+            if (tlvs.Type == NLMSGERR_ATTR_MSG) return tlvs.String;
+        return null;
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
