@@ -67,9 +67,11 @@ public sealed class GetCtConnectionCommand : CtKernelCmdlet
     public CtStatus[]? Status { get; set; }
 
     [Parameter]
+    [UInt32Bits]
     public uint Mark { get; set; }
 
     [Parameter]
+    [UInt32Bits]
     public uint MarkMask { get; set; }
 
     [Parameter]

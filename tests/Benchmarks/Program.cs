@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using ConntrackTools.Kernel.Conntrack;
+using ConntrackTools.Tests;
+
+// Dump benchmark (issue: kernel read path). Fills a namespace's table with N entries, then times
+// `conntrack -L > /dev/null`, the in-process API, and the hosted pipeline in the same run.
+var mode = args.Length > 0 ? args[0] : "dump";
+var n = args.Length > 1 ? int.Parse(args[1]) : 200_000;
+var rounds = args.Length > 2 ? int.Parse(args[2]) : 3;
+if (mode != "dump") { Console.Error.WriteLine("usage: ConntrackTools.Benchmarks dump [ENTRIES] [ROUNDS]"); return 2; }
+
+using var net = new TestNetwork("bench");
+TestNetwork.Exec(net.A, "sysctl", "-qw", $"net.netfilter.nf_conntrack_max={Math.Max(n * 2, 262144)}");
+TableFiller.Fill(net.A, n);
+var count = TestNetwork.Exec(net.A, "conntrack", "-C").Trim();
+Console.WriteLine($"table: {count} entries in namespace {net.A}; {Environment.ProcessorCount} CPUs; {rounds} rounds, best of each");
+
+// conntrack -L > /dev/null, timed by bash so that its user and system time are the child's.
+(double wall, double user, double sys) TimedConntrack()
+{
+    var r = Shell.Run("/usr/bin/env", ["bash", "-c", $"TIMEFORMAT='%R %U %S'; time (ip netns exec {net.A} conntrack -L > /dev/null 2>&1)"]);
+    var parts = r.Stderr.Trim().Split(' ');
+    return (double.Parse(parts[0]), double.Parse(parts[1]), double.Parse(parts[2]));
+}
+
+(double wall, double user, double sys, long allocated, int objects) InProcess()
+{
+    using var client = ConntrackClient.Open(net.A);
+    var self = Process.GetCurrentProcess();
+    self.Refresh();
+    var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
+    var a0 = GC.GetAllocatedBytesForCurrentThread();
+    var objects = 0;
+    var sw = Stopwatch.StartNew();
+    client.DumpConnections(null, _ => objects++);
+    sw.Stop();
+    self.Refresh();
+    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - a0, objects);
+}
+
+var module = FindModule();
+var iss = InitialSessionState.CreateDefault2();
+iss.ImportPSModule(module);
+using var runspace = RunspaceFactory.CreateRunspace(iss);
+runspace.Open();
+(double wall, double user, double sys, int objects) Hosted()
+{
+    using var ps = PowerShell.Create();
+    ps.Runspace = runspace;
+    ps.AddScript($"$n = 0; Get-CtConnection -NetworkNamespace {net.A} | ForEach-Object {{ $n++ }} ; $n");
+    var self = Process.GetCurrentProcess();
+    self.Refresh();
+    var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
+    var sw = Stopwatch.StartNew();
+    var result = ps.Invoke();
+    sw.Stop();
+    self.Refresh();
+    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, (int)result[0].BaseObject);
+}
+
+(double wall, double user, double sys) HostedNull()
+{
+    using var ps = PowerShell.Create();
+    ps.Runspace = runspace;
+    ps.AddScript($"Get-CtConnection -NetworkNamespace {net.A} | Out-Null");
+    var self = Process.GetCurrentProcess();
+    self.Refresh();
+    var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
+    var sw = Stopwatch.StartNew();
+    ps.Invoke();
+    sw.Stop();
+    self.Refresh();
+    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds);
+}
+
+// Warm up JIT and caches once, then take the best of each.
+InProcess(); Hosted(); HostedNull(); TimedConntrack();
+var ct = Enumerable.Range(0, rounds).Select(_ => TimedConntrack()).MinBy(r => r.wall);
+var api = Enumerable.Range(0, rounds).Select(_ => InProcess()).MinBy(r => r.wall);
+var host = Enumerable.Range(0, rounds).Select(_ => HostedNull()).MinBy(r => r.wall);
+var hostFe = Enumerable.Range(0, rounds).Select(_ => Hosted()).MinBy(r => r.wall);
+var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+
+Console.WriteLine($"conntrack -L > /dev/null      wall {ct.wall:F3} s  user {ct.user:F3} s  sys {ct.sys:F3} s");
+Console.WriteLine($"in-process API (objects)      wall {api.wall:F3} s  user {api.user:F3} s  sys {api.sys:F3} s  ratio {api.wall / ct.wall:F2}x  user/entry {api.user / api.objects * 1e6:F2} us  allocated/entry {api.allocated / (double)api.objects:F0} B  entries {api.objects}");
+Console.WriteLine($"hosted: Get-CtConnection|Out-Null wall {host.wall:F3} s  user {host.user:F3} s  ratio {host.wall / ct.wall:F2}x");
+Console.WriteLine($"hosted: |ForEach-Object {{$n++}} wall {hostFe.wall:F3} s  user {hostFe.user:F3} s  ratio {hostFe.wall / ct.wall:F2}x  entries {hostFe.objects}");
+Console.WriteLine($"peak working set {peak / 1048576.0:F0} MiB (the whole benchmark process, PowerShell engine included)");
+return 0;
+
+static string FindModule()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var p = Path.Combine(dir.FullName, "out", "ConntrackTools", "ConntrackTools.psd1");
+        if (File.Exists(p)) return p;
+    }
+    throw new FileNotFoundException("out/ConntrackTools not built: run dotnet build first");
+}
