@@ -45,48 +45,37 @@ var iss = InitialSessionState.CreateDefault2();
 iss.ImportPSModule(module);
 using var runspace = RunspaceFactory.CreateRunspace(iss);
 runspace.Open();
-(double wall, double user, double sys, int objects) Hosted()
+// Runs a script in the hosted engine and measures this process's wall, user and system time.
+(double wall, double user, double sys, object? result) Hosted(string script)
 {
     using var ps = PowerShell.Create();
     ps.Runspace = runspace;
-    ps.AddScript($"$n = 0; Get-CtConnection -NetworkNamespace {net.A} | ForEach-Object {{ $n++ }} ; $n");
+    ps.AddScript(script);
     var self = Process.GetCurrentProcess();
     self.Refresh();
     var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
     var sw = Stopwatch.StartNew();
-    var result = ps.Invoke();
+    var output = ps.Invoke();
     sw.Stop();
     self.Refresh();
-    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, (int)result[0].BaseObject);
+    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, output.Count > 0 ? output[0].BaseObject : null);
 }
 
-(double wall, double user, double sys) HostedNull()
-{
-    using var ps = PowerShell.Create();
-    ps.Runspace = runspace;
-    ps.AddScript($"Get-CtConnection -NetworkNamespace {net.A} | Out-Null");
-    var self = Process.GetCurrentProcess();
-    self.Refresh();
-    var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
-    var sw = Stopwatch.StartNew();
-    ps.Invoke();
-    sw.Stop();
-    self.Refresh();
-    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds);
-}
+var toNull = $"Get-CtConnection -NetworkNamespace {net.A} | Out-Null";
+var perObject = $"$n = 0; Get-CtConnection -NetworkNamespace {net.A} | ForEach-Object {{ $n++ }} ; $n";
 
 // Warm up JIT and caches once, then take the best of each.
-InProcess(); Hosted(); HostedNull(); TimedConntrack();
+InProcess(); Hosted(toNull); Hosted(perObject); TimedConntrack();
 var ct = Enumerable.Range(0, rounds).Select(_ => TimedConntrack()).MinBy(r => r.wall);
 var api = Enumerable.Range(0, rounds).Select(_ => InProcess()).MinBy(r => r.wall);
-var host = Enumerable.Range(0, rounds).Select(_ => HostedNull()).MinBy(r => r.wall);
-var hostFe = Enumerable.Range(0, rounds).Select(_ => Hosted()).MinBy(r => r.wall);
+var host = Enumerable.Range(0, rounds).Select(_ => Hosted(toNull)).MinBy(r => r.wall);
+var hostFe = Enumerable.Range(0, rounds).Select(_ => Hosted(perObject)).MinBy(r => r.wall);
 var peak = Process.GetCurrentProcess().PeakWorkingSet64;
 
 Console.WriteLine($"conntrack -L > /dev/null      wall {ct.wall:F3} s  user {ct.user:F3} s  sys {ct.sys:F3} s");
 Console.WriteLine($"in-process API (objects)      wall {api.wall:F3} s  user {api.user:F3} s  sys {api.sys:F3} s  ratio {api.wall / ct.wall:F2}x  user/entry {api.user / api.objects * 1e6:F2} us  allocated/entry {api.allocated / (double)api.objects:F0} B  entries {api.objects}");
 Console.WriteLine($"hosted: Get-CtConnection|Out-Null wall {host.wall:F3} s  user {host.user:F3} s  ratio {host.wall / ct.wall:F2}x");
-Console.WriteLine($"hosted: |ForEach-Object {{$n++}} wall {hostFe.wall:F3} s  user {hostFe.user:F3} s  ratio {hostFe.wall / ct.wall:F2}x  entries {hostFe.objects}");
+Console.WriteLine($"hosted: |ForEach-Object {{$n++}} wall {hostFe.wall:F3} s  user {hostFe.user:F3} s  ratio {hostFe.wall / ct.wall:F2}x  entries {hostFe.result}");
 Console.WriteLine($"peak working set {peak / 1048576.0:F0} MiB (the whole benchmark process, PowerShell engine included)");
 return 0;
 
