@@ -80,6 +80,22 @@ public class CmdletTests
         Assert.Contains("40", text);
     }
 
+    [KernelFact("nft", "vsftpd", "python3", "ss")]
+    public void Get_CtExpectation_shows_the_ftp_helpers_expectation_in_its_view()
+    {
+        using var net = new TestNetwork("pse");
+        using var ftp = new FtpScenario(net, ipv6: false, "PASV");
+        using var ps = new PsSession();
+        var exp = (CtExpectation)ps.Objects($"Get-CtExpectation ftp -NetworkNamespace {net.B} -MasterDestinationPort 21").Single().BaseObject;
+        Assert.Equal(net.A4, exp.Tuple.Source!.ToString());
+        Assert.Empty(ps.Objects($"Get-CtExpectation sip -NetworkNamespace {net.B}"));
+        var text = ps.Render($"Get-CtExpectation -NetworkNamespace {net.B}");
+        Assert.Contains("Helper", text);
+        Assert.Contains("ftp", text);
+        Assert.Contains($"{net.B4}:21", text);
+        Assert.Contains($"{net.B4}:{exp.Tuple.DestinationPort}", text);
+    }
+
     [KernelFact]
     public void An_unknown_namespace_is_an_ObjectNotFound_error_record()
     {

@@ -133,3 +133,39 @@ public static class ConntrackCli
         _ => Enum.Parse<CtState>(name.Replace("_", ""), ignoreCase: true),
     };
 }
+
+/// <summary>One expectation as `conntrack -L expect -o xml` prints it.</summary>
+public sealed record CliExpectation(
+    int Family, int Protocol, string Src, string Dst, int Sport, int Dport,
+    string MaskSrc, string MaskDst, int MaskSport, int MaskDport,
+    string MasterSrc, string MasterDst, int MasterSport, int MasterDport,
+    string? Helper, uint Timeout, uint? Class, bool Permanent, bool Inactive, bool Userspace)
+{
+    public static List<CliExpectation> List(string netns)
+    {
+        var xml = TestNetwork.Exec(netns, "conntrack", "-L", "expect", "-o", "xml");
+        var start = xml.IndexOf("<?xml", StringComparison.Ordinal);
+        var end = xml.LastIndexOf("</expect>", StringComparison.Ordinal);
+        if (start < 0 || end < 0) return [];
+        var doc = System.Xml.Linq.XDocument.Parse(xml[start..(end + "</expect>".Length)]);
+        var result = new List<CliExpectation>();
+        foreach (var flow in doc.Root!.Elements("flow"))
+        {
+            var l3 = flow.Element("layer3")!;
+            var l4 = flow.Element("layer4")!;
+            var meta = flow.Element("meta")!;
+            string A(string part, string field) => l3.Element(part)!.Element(field)!.Value;
+            int P(string part, string field) => int.Parse(l4.Element(part)!.Element(field)!.Value, System.Globalization.CultureInfo.InvariantCulture);
+            result.Add(new CliExpectation(
+                (int)l3.Attribute("protonum")!, (int)l4.Attribute("protonum")!,
+                A("expected", "src"), A("expected", "dst"), P("expected", "sport"), P("expected", "dport"),
+                A("mask", "src"), A("mask", "dst"), P("mask", "sport"), P("mask", "dport"),
+                A("master", "src"), A("master", "dst"), P("master", "sport"), P("master", "dport"),
+                meta.Element("helper-name")?.Value,
+                uint.Parse(meta.Element("timeout")!.Value, System.Globalization.CultureInfo.InvariantCulture),
+                meta.Element("class") is { } c ? uint.Parse(c.Value, System.Globalization.CultureInfo.InvariantCulture) : null,
+                meta.Element("permanent") is not null, meta.Element("inactive") is not null, meta.Element("userspace") is not null));
+        }
+        return result;
+    }
+}

@@ -89,6 +89,26 @@ public sealed class TestNetwork : IDisposable
         return p;
     }
 
+    /// <summary>Starts a long-running process in a namespace (a daemon in the foreground); it is killed on Dispose.</summary>
+    public Process StartBackground(string ns, params string[] command)
+    {
+        var p = Shell.Start("ip", ["netns", "exec", ns, .. command]);
+        _processes.Add(p);
+        return p;
+    }
+
+    /// <summary>Waits until something listens on a TCP port in a namespace.</summary>
+    public static void WaitForListener(string ns, int port, int timeoutMs = 10_000)
+    {
+        var deadline = Environment.TickCount64 + timeoutMs;
+        while (Environment.TickCount64 < deadline)
+        {
+            if (Try(ns, "ss", "-Hltn", $"sport = :{port}").Stdout.Trim().Length > 0) return;
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"nothing listens on port {port} in {ns}");
+    }
+
     /// <summary>Real TCP connections from A to B (port), each open/echo/close.</summary>
     public void Tcp(string serverAddress, int port, int count = 1)
     {

@@ -5,6 +5,8 @@
   traffic.py tcp-client HOST PORT [COUNT] open COUNT connections, send/receive, close
   traffic.py udp-server PORT [COUNT]      answer COUNT datagrams
   traffic.py udp-client HOST PORT [COUNT] [SPORT]  send COUNT datagrams and wait for each answer
+  traffic.py ftp-hold HOST [PASV|EPSV]    log in anonymously, ask for a passive data port, print
+                                          "ready" and hold the control connection until stdin closes
 """
 import socket
 import sys
@@ -61,6 +63,26 @@ def udp_client(host, port, count, sport=0):
         s.recvfrom(2048)
 
 
+def ftp_hold(host, command):
+    c = socket.create_connection((host, 21), timeout=TIMEOUT)
+    f = c.makefile("rwb", buffering=0)
+
+    def reply():
+        line = f.readline().decode()
+        while len(line) >= 4 and line[3] == "-":
+            line = f.readline().decode()
+        return line.strip()
+
+    reply()
+    for cmd in ("USER anonymous", "PASS ct@example.invalid", command):
+        f.write((cmd + "\r\n").encode())
+        answer = reply()
+    print("ready " + answer, flush=True)
+    sys.stdin.read()
+    f.write(b"QUIT\r\n")
+    c.close()
+
+
 def main(argv):
     mode = argv[1]
     if mode == "tcp-server":
@@ -71,6 +93,8 @@ def main(argv):
         udp_server(int(argv[2]), int(argv[3]) if len(argv) > 3 else 1)
     elif mode == "udp-client":
         udp_client(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 1, int(argv[5]) if len(argv) > 5 else 0)
+    elif mode == "ftp-hold":
+        ftp_hold(argv[2], argv[3] if len(argv) > 3 else "PASV")
     else:
         sys.exit("unknown mode " + mode)
 
