@@ -25,40 +25,43 @@ Console.WriteLine($"table: {count} entries in namespace {net.A}; {Environment.Pr
     return (double.Parse(parts[0]), double.Parse(parts[1]), double.Parse(parts[2]));
 }
 
-(double wall, double user, double sys, long allocated, int objects) InProcess()
+// Wall time of one call, with this process's user and system time over it.
+(double wall, double user, double sys, T result) Measure<T>(Func<T> work)
 {
-    using var client = ConntrackClient.Open(net.A);
     var self = Process.GetCurrentProcess();
     self.Refresh();
     var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
-    var a0 = GC.GetAllocatedBytesForCurrentThread();
-    var objects = 0;
     var sw = Stopwatch.StartNew();
-    client.DumpConnections(null, _ => objects++);
+    var result = work();
     sw.Stop();
     self.Refresh();
-    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, GC.GetAllocatedBytesForCurrentThread() - a0, objects);
+    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, result);
 }
 
-var module = FindModule();
+(double wall, double user, double sys, long allocated, int objects) InProcess()
+{
+    using var client = ConntrackClient.Open(net.A);
+    var a0 = GC.GetAllocatedBytesForCurrentThread();
+    var objects = 0;
+    var m = Measure(() => client.DumpConnections(null, _ => objects++));
+    return (m.wall, m.user, m.sys, GC.GetAllocatedBytesForCurrentThread() - a0, objects);
+}
+
+var module = ConntrackTools.Host.ModuleLocator.Find(null, null, AppContext.BaseDirectory, out var problem)
+    ?? throw new FileNotFoundException(problem);
 var iss = InitialSessionState.CreateDefault2();
 iss.ImportPSModule(module);
 using var runspace = RunspaceFactory.CreateRunspace(iss);
 runspace.Open();
-// Runs a script in the hosted engine and measures this process's wall, user and system time.
+
+// Runs a script in the hosted engine; the result is its first output object.
 (double wall, double user, double sys, object? result) Hosted(string script)
 {
     using var ps = PowerShell.Create();
     ps.Runspace = runspace;
     ps.AddScript(script);
-    var self = Process.GetCurrentProcess();
-    self.Refresh();
-    var u0 = self.UserProcessorTime; var s0 = self.PrivilegedProcessorTime;
-    var sw = Stopwatch.StartNew();
-    var output = ps.Invoke();
-    sw.Stop();
-    self.Refresh();
-    return (sw.Elapsed.TotalSeconds, (self.UserProcessorTime - u0).TotalSeconds, (self.PrivilegedProcessorTime - s0).TotalSeconds, output.Count > 0 ? output[0].BaseObject : null);
+    var m = Measure(() => ps.Invoke());
+    return (m.wall, m.user, m.sys, m.result.Count > 0 ? m.result[0].BaseObject : null);
 }
 
 var toNull = $"Get-CtConnection -NetworkNamespace {net.A} | Out-Null";
@@ -79,12 +82,3 @@ Console.WriteLine($"hosted: |ForEach-Object {{$n++}} wall {hostFe.wall:F3} s  us
 Console.WriteLine($"peak working set {peak / 1048576.0:F0} MiB (the whole benchmark process, PowerShell engine included)");
 return 0;
 
-static string FindModule()
-{
-    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-    {
-        var p = Path.Combine(dir.FullName, "out", "ConntrackTools", "ConntrackTools.psd1");
-        if (File.Exists(p)) return p;
-    }
-    throw new FileNotFoundException("out/ConntrackTools not built: run dotnet build first");
-}

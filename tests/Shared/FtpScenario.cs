@@ -16,12 +16,11 @@ public sealed class FtpScenario : IDisposable
     {
         Net = net;
         Server = ipv6 ? net.B6 : net.B4;
-        var r = Shell.Run("ip", ["netns", "exec", net.B, "nft", "-f", "-"], stdin:
+        TestNetwork.Nft(net.B,
             "table inet fw {\n" +
             "  ct helper ftp-standard { type \"ftp\" protocol tcp; }\n" +
             "  chain pre { type filter hook prerouting priority filter; tcp dport 21 ct helper set \"ftp-standard\"; }\n" +
             "}\n");
-        if (r.ExitCode != 0) throw new InvalidOperationException("nft: " + r.Stderr);
         _dir = Directory.CreateTempSubdirectory("ctftp").FullName;
         Directory.CreateDirectory("/var/run/vsftpd/empty");
         var listen = ipv6 ? $"listen=NO\nlisten_ipv6=YES\nlisten_address6={net.B6}\n" : $"listen=YES\nlisten_ipv6=NO\nlisten_address={net.B4}\n";

@@ -112,9 +112,7 @@ public static class TableFiller
     /// <summary>Makes labels usable in a namespace: the kernel attaches the label extension only once a rule uses ct label.</summary>
     public static void EnableLabels(string netns)
     {
-        TestNetwork.Exec(netns, "nft", "add table inet ctlabels");
-        TestNetwork.Exec(netns, "nft", "add chain inet ctlabels c");
-        TestNetwork.Exec(netns, "nft", "add rule inet ctlabels c ct label 127 counter");
+        TestNetwork.Nft(netns, "table inet ctlabels {\n  chain c { ct label 127 counter; }\n}\n");
     }
 
     /// <summary>Writes connlabel.conf (label0..label127) if it is absent: conntrack and nft read names from it.</summary>

@@ -63,13 +63,16 @@ public sealed class TestNetwork : IDisposable
     /// The kernel tracks a namespace's traffic only once a rule there needs conntrack
     /// (nf_ct_netns_get); a `ct state` rule in prerouting and output turns it on.
     /// </summary>
-    public static void EnableConntrack(string ns)
+    public static void EnableConntrack(string ns) => Nft(ns,
+        "table inet cttest {\n" +
+        "  chain pre { type filter hook prerouting priority 0; ct state new counter; }\n" +
+        "  chain out { type filter hook output priority 0; ct state new counter; }\n" +
+        "}\n");
+
+    /// <summary>Loads a ruleset into a namespace with `nft -f -`; throws with nft's message when it fails.</summary>
+    public static void Nft(string ns, string ruleset)
     {
-        var r = Shell.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], stdin:
-            "table inet cttest {\n" +
-            "  chain pre { type filter hook prerouting priority 0; ct state new counter; }\n" +
-            "  chain out { type filter hook output priority 0; ct state new counter; }\n" +
-            "}\n");
+        var r = Shell.Run("ip", ["netns", "exec", ns, "nft", "-f", "-"], stdin: ruleset);
         if (r.ExitCode != 0) throw new InvalidOperationException($"nft in {ns}: {r.Stderr}");
     }
 
