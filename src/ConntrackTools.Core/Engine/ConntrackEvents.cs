@@ -1,0 +1,39 @@
+namespace ConntrackTools.Engine;
+
+/// <summary>
+/// The kernel's per-packet event cache bits (enum ip_conntrack_events, nf_conntrack_common.h).
+/// Trackers set them while handling a packet; the engine turns them into one NEW, UPDATE or
+/// DESTROY event per packet the way ctnetlink_conntrack_event does.
+/// </summary>
+[Flags]
+internal enum ConntrackEvents : ushort
+{
+    None = 0,
+    New = 1 << 0,
+    Related = 1 << 1,
+    Destroy = 1 << 2,
+    Reply = 1 << 3,
+    Assured = 1 << 4,
+    ProtoInfo = 1 << 5,
+    Helper = 1 << 6,
+    Mark = 1 << 7,
+    SeqAdjust = 1 << 8,
+    Secmark = 1 << 9,
+    Label = 1 << 10,
+    Synproxy = 1 << 11,
+}
+
+/// <summary>What a protocol tracker decided about one packet (the kernel's packet() return value).</summary>
+internal enum TrackerVerdict : byte
+{
+    /// <summary>NF_ACCEPT after nf_ct_refresh_acct: counted, timeout refreshed to the returned value.</summary>
+    Accept,
+    /// <summary>NF_ACCEPT without refreshing or counting (e.g. tcp_in_window's NFCT_TCP_IGNORE).</summary>
+    AcceptNoRefresh,
+    /// <summary>-NF_ACCEPT: the packet is INVALID for this connection; not counted, nothing changes.</summary>
+    Invalid,
+    /// <summary>NF_DROP.</summary>
+    Drop,
+    /// <summary>nf_ct_kill then -NF_REPEAT: the old entry dies (DESTROY) and the packet is looked up again as new.</summary>
+    Repeat,
+}
