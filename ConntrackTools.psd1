@@ -12,9 +12,18 @@
     FormatsToProcess     = @('Formats/ConntrackTools.Format.ps1xml')
     TypesToProcess       = @('Formats/ConntrackTools.Types.ps1xml')
     CmdletsToExport      = @(
+        'Clear-CtConnection'
+        'Clear-CtExpectation'
         'Get-CtConnection'
         'Get-CtExpectation'
         'Get-CtStatistic'
+        'New-CtConnection'
+        'New-CtExpectation'
+        'Remove-CtConnection'
+        'Remove-CtExpectation'
+        'Set-CtConnection'
+        'Watch-CtConnection'
+        'Watch-CtExpectation'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

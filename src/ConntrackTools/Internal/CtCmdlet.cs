@@ -30,8 +30,35 @@ public abstract class CtCmdlet : PSCmdlet, IDisposable
     protected void FailArgument(string errorId, string message, object? target) =>
         ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, target));
 
+    /// <summary>Releases what a command holds (sockets); called once when PowerShell disposes it.</summary>
+    protected virtual void DisposeResources()
+    {
+    }
+
+    /// <summary>
+    /// Writes an error for one item, where a NotFound from the kernel says which item is gone:
+    /// "the connection … no longer exists" reads better than a bare ENOENT.
+    /// </summary>
+    protected void WriteNotFoundAware(Exception ex, object target, string what)
+    {
+        if (ex is NetlinkException { ErrnoName: "ENOENT" } nl)
+        {
+            WriteError(new ErrorRecord(new ItemNotFoundException($"The {what} {target} does not exist (it expired, was deleted, or was replaced by a new entry with the same tuple): {nl.Message}", nl),
+                "NotFound", ErrorCategory.ObjectNotFound, target));
+            return;
+        }
+        if (ex is NetlinkException { ErrnoName: "EEXIST" } exists)
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"The {what} {target} already exists{(what == "connection" ? "; change it with Set-CtConnection, or remove it first" : "; remove it first")}: {exists.Message}", exists),
+                "AlreadyExists", ErrorCategory.ResourceExists, target));
+            return;
+        }
+        WriteItemError(ex, target);
+    }
+
     public void Dispose()
     {
+        DisposeResources();
         _cancel.Dispose();
         GC.SuppressFinalize(this);
     }

@@ -6,6 +6,8 @@ namespace ConntrackTools.Commands;
 /// <summary>A cmdlet that talks to the kernel back end, in this or another network namespace.</summary>
 public abstract class CtKernelCmdlet : CtCmdlet
 {
+    private readonly Dictionary<string, ConntrackClient> _clients = new(StringComparer.Ordinal);
+
     /// <summary>A network namespace: a name under /run/netns (as `ip netns` shows), a path to a namespace file, or a PID.</summary>
     [Parameter]
     [Alias("Netns")]
@@ -25,5 +27,42 @@ public abstract class CtKernelCmdlet : CtCmdlet
             Fail(ex, NetworkNamespace ?? "kernel");
             throw; // not reached: Fail always throws
         }
+    }
+
+    /// <summary>
+    /// The client for an object that came down the pipeline: -NetworkNamespace when given, else the
+    /// namespace the object was read from (its Backend, "kernel:NETNS"), so that
+    /// `Get-CtConnection -Netns fw | Remove-CtConnection` acts where the entries live.
+    /// Clients are kept for the life of the command.
+    /// </summary>
+    protected ConntrackClient ClientFor(string? backend)
+    {
+        string? netns = NetworkNamespace;
+        if (netns is null && backend is not null)
+        {
+            if (backend.StartsWith("engine:", StringComparison.Ordinal))
+                throw new ErrorRecordException(new ErrorRecord(
+                    new InvalidOperationException($"This object comes from the userspace engine ({backend}); engine tables follow their capture and cannot be changed. Changes apply to the kernel: give -NetworkNamespace, or pipe objects read from the kernel."),
+                    "EngineObjectReadOnly", ErrorCategory.InvalidOperation, backend));
+            if (backend.StartsWith("kernel:", StringComparison.Ordinal)) netns = backend["kernel:".Length..];
+        }
+        var key = netns ?? "";
+        if (!_clients.TryGetValue(key, out var client))
+            _clients[key] = client = ConntrackClient.Open(netns);
+        return client;
+    }
+
+    /// <summary>Where this command acts, for ShouldProcess targets and error records.</summary>
+    protected string Where(string? backend = null) =>
+        NetworkNamespace is { } ns ? $"kernel:{ns}" : backend ?? "kernel";
+
+    protected override void EndProcessing() => CloseClients();
+
+    protected override void DisposeResources() => CloseClients();
+
+    private void CloseClients()
+    {
+        foreach (var c in _clients.Values) c.Dispose();
+        _clients.Clear();
     }
 }

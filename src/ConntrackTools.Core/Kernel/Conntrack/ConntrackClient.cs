@@ -44,11 +44,14 @@ public sealed class ConntrackClient : IDisposable
     }
 
     /// <summary>Dumps the connection table, handing each entry that passes <paramref name="filter"/> to <paramref name="onConnection"/>.</summary>
-    public DumpResult DumpConnections(CtConnectionFilter? filter, Action<CtConnection> onConnection, CancellationToken cancel = default)
+    public DumpResult DumpConnections(CtConnectionFilter? filter, Action<CtConnection> onConnection, CancellationToken cancel = default) =>
+        DumpConnections(filter, onConnection, cancel, CtMsg.IPCTNL_MSG_CT_GET);
+
+    private DumpResult DumpConnections(CtConnectionFilter? filter, Action<CtConnection> onConnection, CancellationToken cancel, byte message)
     {
         filter?.Validate();
         var family = filter?.EffectiveFamily ?? CtFamily.Unspecified;
-        var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_GET, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP, (byte)family);
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, message, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_DUMP, (byte)family);
         filter?.WriteKernelFilter(_writer);
         _writer.EndMessage(seq);
         var backend = Backend;
@@ -108,11 +111,156 @@ public sealed class ConntrackClient : IDisposable
         return stats;
     }
 
-    private uint Begin(byte subsystem, byte message, ushort flags, byte family)
+    /// <summary>
+    /// Reads connections and zeroes their counters in the same step (IPCTNL_MSG_CT_GET_CTRZERO,
+    /// `conntrack -L -z`): each entry carries the counters it had. Without a filter the whole table
+    /// is read and zeroed in one dump. With one, the kernel would zero every entry it dumps, also
+    /// those only the reader filters out, so the matches are found first and zeroed one by one.
+    /// </summary>
+    public DumpResult DumpConnectionsAndZeroCounters(CtConnectionFilter? filter, Action<CtConnection> onConnection, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(onConnection);
+        if (filter is null || filter.IsEmpty)
+            return DumpConnections(filter, onConnection, cancel, CtMsg.IPCTNL_MSG_CT_GET_CTRZERO);
+        var matches = new List<CtConnection>();
+        var result = DumpConnections(filter, matches.Add, cancel, CtMsg.IPCTNL_MSG_CT_GET);
+        foreach (var ct in matches)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (Get(ct, CtMsg.IPCTNL_MSG_CT_GET_CTRZERO) is { } zeroed) onConnection(zeroed);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Creates a connection (IPCTNL_MSG_CT_NEW with NLM_F_CREATE|NLM_F_EXCL, as `conntrack -I`).
+    /// Complete it with <see cref="ConnectionRequest.Complete"/> first. EEXIST when it exists.
+    /// </summary>
+    public void CreateConnection(CtConnection ct)
+    {
+        ArgumentNullException.ThrowIfNull(ct);
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_NEW,
+            NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL, (byte)ct.Family);
+        FlowWriter.WriteCreate(_writer, ct);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "create connection");
+    }
+
+    /// <summary>Changes an existing connection (IPCTNL_MSG_CT_NEW without NLM_F_CREATE, as `conntrack -U`). ENOENT when it is gone.</summary>
+    public void UpdateConnection(CtConnection ct, CtConnectionChange change)
+    {
+        ArgumentNullException.ThrowIfNull(ct);
+        ArgumentNullException.ThrowIfNull(change);
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_NEW, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)ct.Family);
+        FlowWriter.WriteUpdate(_writer, ct, change);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "update connection");
+    }
+
+    /// <summary>
+    /// Reads one connection back by its original tuple and zone (IPCTNL_MSG_CT_GET), or null when
+    /// the kernel has none.
+    /// </summary>
+    public CtConnection? GetConnection(CtConnection ct) => Get(ct, CtMsg.IPCTNL_MSG_CT_GET);
+
+    private CtConnection? Get(CtConnection ct, byte message)
+    {
+        ArgumentNullException.ThrowIfNull(ct);
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, message, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)ct.Family);
+        FlowWriter.WriteIdentity(_writer, ct, withId: false);
+        _writer.EndMessage(seq);
+        CtConnection? found = null;
+        var backend = Backend;
+        var labels = LabelMap;
+        try
+        {
+            _socket.Execute(_writer, seq, "get connection", (in NetlinkMessage m) =>
+                found = FlowCodec.Decode(m.NetfilterFamily, m.NetfilterAttributes, backend, labels));
+        }
+        catch (NetlinkException ex) when (ex.Errno == Native.ENOENT)
+        {
+            return null;
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Deletes one connection by original tuple, zone and id (IPCTNL_MSG_CT_DELETE), so an entry
+    /// that was replaced since it was read is not hit. ENOENT when it is gone.
+    /// </summary>
+    public void DeleteConnection(CtConnection ct)
+    {
+        ArgumentNullException.ThrowIfNull(ct);
+        if (ct.Original.Source is null || ct.Original.Destination is null)
+            throw new ArgumentException("The connection to delete has no original tuple; without one the kernel would flush the whole table.", nameof(ct));
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_DELETE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)ct.Family);
+        FlowWriter.WriteIdentity(_writer, ct, withId: true);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "delete connection");
+    }
+
+    /// <summary>
+    /// Flushes the table (IPCTNL_MSG_CT_DELETE without a tuple), all of it or, through the kernel's
+    /// filtered flush (ctnetlink_flush_conntrack), only one family, mark/mask, zone or status.
+    /// </summary>
+    public void FlushConnections(CtFamily family = CtFamily.Unspecified, uint? mark = null, uint? markMask = null, ushort? zone = null, CtStatus? status = null)
+    {
+        // NFNETLINK_V1 tells the kernel to honour nfgen_family; version 0 flushes every family.
+        var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_DELETE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)family, version: 1);
+        if (mark is { } m)
+        {
+            _writer.PutU32BE(Cta.CTA_MARK, m);
+            _writer.PutU32BE(Cta.CTA_MARK_MASK, markMask ?? uint.MaxValue);
+        }
+        if (zone is { } z) _writer.PutU16BE(Cta.CTA_ZONE, z);
+        if (status is { } s)
+        {
+            _writer.PutU32BE(Cta.CTA_STATUS, (uint)s);
+            _writer.PutU32BE(Cta.CTA_STATUS_MASK, (uint)s);
+        }
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "flush connection table");
+    }
+
+    /// <summary>Creates an expectation (IPCTNL_MSG_EXP_NEW, as `conntrack -I expect`); its master must exist.</summary>
+    public void CreateExpectation(CtExpectation exp)
+    {
+        ArgumentNullException.ThrowIfNull(exp);
+        var seq = Begin(Nfnetlink.SubsysCtnetlinkExp, CtMsg.IPCTNL_MSG_EXP_NEW,
+            NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK | NetlinkSocket.NLM_F_CREATE | NetlinkSocket.NLM_F_EXCL, (byte)exp.Family);
+        ExpectCodec.WriteCreate(_writer, exp);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "create expectation");
+    }
+
+    /// <summary>Deletes one expectation by tuple and id (IPCTNL_MSG_EXP_DELETE).</summary>
+    public void DeleteExpectation(CtExpectation exp)
+    {
+        ArgumentNullException.ThrowIfNull(exp);
+        if (exp.Tuple.Source is null && exp.Tuple.Destination is null)
+            throw new ArgumentException("The expectation to delete has no tuple; without one the kernel would flush them all.", nameof(exp));
+        var seq = Begin(Nfnetlink.SubsysCtnetlinkExp, CtMsg.IPCTNL_MSG_EXP_DELETE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)exp.Family);
+        TupleCodec.Encode(_writer, Cta.CTA_EXPECT_TUPLE, exp.Tuple);
+        if (exp.Zone != 0) _writer.PutU16BE(Cta.CTA_EXPECT_ZONE, exp.Zone);
+        if (exp.Id != 0) _writer.PutU32BE(Cta.CTA_EXPECT_ID, exp.Id);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "delete expectation");
+    }
+
+    /// <summary>Flushes the expectation table, or only one helper's expectations (CTA_EXPECT_HELP_NAME).</summary>
+    public void FlushExpectations(string? helper = null)
+    {
+        var seq = Begin(Nfnetlink.SubsysCtnetlinkExp, CtMsg.IPCTNL_MSG_EXP_DELETE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, Nfnetlink.AF_UNSPEC);
+        if (!string.IsNullOrEmpty(helper)) _writer.PutString(Cta.CTA_EXPECT_HELP_NAME, helper);
+        _writer.EndMessage(seq);
+        _socket.Execute(_writer, seq, "flush expectation table");
+    }
+
+    private uint Begin(byte subsystem, byte message, ushort flags, byte family, byte version = 0)
     {
         _writer.Reset();
         _writer.BeginMessage(Nfnetlink.MessageType(subsystem, message), flags);
-        _writer.PutNfGenMsg(family);
+        _writer.PutNfGenMsg(family, version: version);
         return _socket.NextSequence();
     }
 

@@ -39,6 +39,13 @@ public sealed class CtConnectionFilter
     /// <summary>Every one of these label bits must be set (conntrack --label).</summary>
     public int[]? Label { get; set; }
 
+    /// <summary>True when the filter selects everything.</summary>
+    public bool IsEmpty =>
+        (Family is null || Family == CtFamily.Unspecified) && Protocol is null && Source is null && Destination is null &&
+        ReplySource is null && ReplyDestination is null && SourcePort is null && DestinationPort is null &&
+        ReplySourcePort is null && ReplyDestinationPort is null && IcmpType is null && IcmpCode is null && IcmpId is null &&
+        State is null && Status is null && Mark is null && Zone is null && Helper is null && Id is null && Label is null;
+
     /// <summary>Throws <see cref="ArgumentException"/> for combinations no entry can match.</summary>
     public void Validate()
     {

@@ -14,6 +14,9 @@ internal static partial class Native
     internal const int SO_SNDBUF = 7;
     internal const int SO_RCVBUF = 8;
     internal const int SO_RCVBUFFORCE = 33;
+    internal const int SO_MEMINFO = 55;
+    internal const int SK_MEMINFO_DROPS = 8;
+    internal const int SK_MEMINFO_VARS = 9;
 
     internal const int SOL_NETLINK = 270;
     internal const int NETLINK_ADD_MEMBERSHIP = 1;
@@ -66,6 +69,9 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     internal static partial int GetSockOpt(int fd, int level, int optname, ref int value, ref int optlen);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    internal static partial int GetSockOpt(int fd, int level, int optname, Span<uint> value, ref int optlen);
 
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     internal static partial int SetNs(int fd, int nstype);

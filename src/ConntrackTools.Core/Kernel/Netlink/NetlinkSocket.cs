@@ -139,6 +139,24 @@ public sealed class NetlinkSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// Messages the kernel could not queue on this socket because its receive buffer was full
+    /// (sk_drops, from SO_MEMINFO): for an event socket, the events lost. Null where the kernel
+    /// does not report it.
+    /// </summary>
+    public long? Drops
+    {
+        get
+        {
+            var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+            Span<uint> info = stackalloc uint[16];
+            var len = info.Length * sizeof(uint);
+            if (Native.GetSockOpt(fd, Native.SOL_SOCKET, Native.SO_MEMINFO, info, ref len) != 0 || len <= Native.SK_MEMINFO_DROPS * sizeof(uint))
+                return null;
+            return info[Native.SK_MEMINFO_DROPS];
+        }
+    }
+
     /// <summary>Joins a multicast group (events), by group number.</summary>
     public void JoinGroup(int group) =>
         SetOption((int)_socket.SafeHandle.DangerousGetHandle(), Native.SOL_NETLINK, Native.NETLINK_ADD_MEMBERSHIP, group, optional: false);
@@ -242,6 +260,44 @@ public sealed class NetlinkSocket : IDisposable
                 handler?.Invoke(new NetlinkMessage(type, flags, seq, payload));
             }
         }
+    }
+
+    /// <summary>
+    /// Receives one datagram of multicast messages (events) and hands each to <paramref name="onMessage"/>.
+    /// Returns false when nothing came within the socket's receive timeout. A full receive buffer
+    /// (the kernel dropped messages) throws <see cref="NetlinkException"/> with ENOBUFS; the socket
+    /// stays usable.
+    /// </summary>
+    public bool ReceiveMulticast(NetlinkMessageHandler onMessage)
+    {
+        int received;
+        try
+        {
+            received = _socket.Receive(_receive);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            return false;
+        }
+        catch (SocketException ex)
+        {
+            throw new NetlinkException(ex.NativeErrorCode, "receive events");
+        }
+        var data = _receive.AsSpan(0, received);
+        while (data.Length >= NetlinkWriter.HeaderLength)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+            if (length < NetlinkWriter.HeaderLength || length > data.Length)
+                throw new InvalidDataException($"receive events: malformed netlink message (length {length}, {data.Length} bytes left).");
+            var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+            var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+            var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+            var payload = data[NetlinkWriter.HeaderLength..length];
+            data = data[Math.Min(NetlinkWriter.Align(length), data.Length)..];
+            if (type is NLMSG_NOOP or NLMSG_ERROR or NLMSG_DONE) continue;
+            onMessage(new NetlinkMessage(type, flags, seq, payload));
+        }
+        return true;
     }
 
     /// <summary>Reads an nlmsgerr: the negative errno, and NLMSGERR_ATTR_MSG when the kernel sent one.</summary>

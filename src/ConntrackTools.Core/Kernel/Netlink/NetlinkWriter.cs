@@ -43,11 +43,11 @@ public sealed class NetlinkWriter
     }
 
     /// <summary>Writes the nfgenmsg that follows the header of every nfnetlink message.</summary>
-    public void PutNfGenMsg(byte family, ushort resourceId = 0)
+    public void PutNfGenMsg(byte family, ushort resourceId = 0, byte version = 0)
     {
         var span = Reserve(4);
         span[0] = family;
-        span[1] = 0; // NFNETLINK_V0
+        span[1] = version; // NFNETLINK_V0, or V1 where the family is to be honoured (filtered flush)
         BinaryPrimitives.WriteUInt16BigEndian(span[2..], resourceId);
     }
 

@@ -1,0 +1,65 @@
+using System.Management.Automation;
+using ConntrackTools.Kernel.Conntrack;
+
+namespace ConntrackTools.Commands;
+
+/// <summary>
+/// Writes connection events as the kernel reports them, like `conntrack -E`, with the filters of
+/// Get-CtConnection. Runs until -Count events, -Timeout seconds, or Ctrl+C.
+/// </summary>
+[Cmdlet(VerbsCommon.Watch, "CtConnection", DefaultParameterSetName = FilterSet)]
+[OutputType(typeof(CtEvent), typeof(CtEventLoss))]
+public sealed class WatchCtConnectionCommand : CtConnectionFilterCmdlet
+{
+    [Parameter]
+    public CtEventType[] EventType { get; set; } = [CtEventType.New, CtEventType.Update, CtEventType.Destroy];
+
+    /// <summary>Stop after this many seconds.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double Timeout { get; set; }
+
+    /// <summary>Stop after this many events.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; }
+
+    /// <summary>The socket's receive buffer in bytes; it absorbs bursts (default 16 MiB).</summary>
+    [Parameter]
+    [ValidateRange(4096, int.MaxValue)]
+    public int ReceiveBufferSize { get; set; } = 16 << 20;
+
+    /// <summary>Also write a CtEventLoss object where the kernel dropped events.</summary>
+    [Parameter]
+    public SwitchParameter IncludeLoss { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        ConntrackEventListener listener;
+        var labels = ClientFor(null).LabelMap;
+        var filter = GetFilter(labels);
+        try
+        {
+            listener = ConntrackEventListener.Open(NetworkNamespace, EventType, [], ReceiveBufferSize, labels: labels);
+        }
+        catch (Exception ex)
+        {
+            Fail(ex, Where());
+            return;
+        }
+        using (listener)
+        {
+            listener.ConnectionFilter = filter.IsEmpty ? null : filter;
+            var bound = MyInvocation.BoundParameters;
+            try
+            {
+                WatchLoop.Run(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null,
+                    IncludeLoss, WriteObject, WriteWarning, WriteVerbose, Cancellation);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                Fail(ex, Where());
+            }
+        }
+    }
+}
