@@ -50,6 +50,22 @@ public sealed class PsSession : IDisposable
         return (output, errors);
     }
 
+    /// <summary>Runs a script and stops it (as Ctrl+C does) after <paramref name="after"/>; returns what it wrote and whether it ended.</summary>
+    public (Collection<PSObject> Output, List<ErrorRecord> Errors) RunStopped(string script, TimeSpan after)
+    {
+        using var ps = PowerShell.Create();
+        ps.Runspace = _runspace;
+        ps.AddScript(script);
+        var output = new PSDataCollection<PSObject>();
+        var async = ps.BeginInvoke<PSObject, PSObject>(null, output);
+        Thread.Sleep(after);
+        ps.Stop();
+        if (!async.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)))
+            throw new TimeoutException($"'{script}' did not end within 10 s of being stopped.");
+        var errors = ps.Streams.Error.Where(e => e.Exception is not PipelineStoppedException).ToList();
+        return ([.. output], errors);
+    }
+
     /// <summary>Runs a script and returns its objects; fails the test when it wrote errors.</summary>
     public Collection<PSObject> Objects(string script)
     {

@@ -49,8 +49,10 @@ public static class ConnectionRequest
         }
         if (p is CtProtocol.Icmp or CtProtocol.IcmpV6)
         {
-            if (ct.Original.IcmpType is null || ct.Original.IcmpCode is null || ct.Original.IcmpId is null)
-                throw new ArgumentException("An ICMP connection needs -IcmpType, -IcmpCode and -IcmpId (conntrack -I requires all three).");
+            if (ct.Original.IcmpType is null || ct.Original.IcmpCode is null)
+                throw new ArgumentException("An ICMP connection needs -IcmpType and -IcmpCode (and -IcmpId, which is 0 when omitted), as conntrack -I does.");
+            ct.Original.IcmpId ??= 0;
+            ct.Reply.IcmpId ??= ct.Original.IcmpId;
         }
         if (p is CtProtocol.Tcp or CtProtocol.Sctp && ct.State == CtState.None)
             throw new ArgumentException($"A {p} connection needs -State (conntrack -I requires --state).");
