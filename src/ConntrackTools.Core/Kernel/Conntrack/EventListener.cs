@@ -15,7 +15,9 @@ namespace ConntrackTools.Kernel.Conntrack;
 public sealed class ConntrackEventListener : IDisposable
 {
     private readonly NetlinkSocket _socket;
-    private readonly BlockingCollection<object> _queue;
+    private readonly BlockingCollection<object[]> _queue;
+    private object[]? _current;
+    private int _next;
     private readonly ConnLabelMap? _labels;
     private readonly CtEventType[] _connectionTypes;
     private readonly CtEventType[] _expectationTypes;
@@ -33,7 +35,8 @@ public sealed class ConntrackEventListener : IDisposable
         _labels = labels;
         _connectionTypes = connectionTypes;
         _expectationTypes = expectationTypes;
-        _queue = new BlockingCollection<object>(new ConcurrentQueue<object>(), queueCapacity);
+        // Items travel in batches (one per recvmmsg call), so the queue costs little per event.
+        _queue = new BlockingCollection<object[]>(new ConcurrentQueue<object[]>(), Math.Max(1, queueCapacity / 64));
     }
 
     /// <summary>
@@ -63,7 +66,6 @@ public sealed class ConntrackEventListener : IDisposable
                     CtEventType.Update => Nfnetlink.GroupConntrackExpUpdate,
                     _ => Nfnetlink.GroupConntrackExpDestroy,
                 });
-            socket.Socket.ReceiveTimeout = 200;
             var listener = new ConntrackEventListener(socket, netns is null ? "kernel" : $"kernel:{netns.Spec}", labels, connectionTypes, expectationTypes, queueCapacity);
             listener._lastDrops = socket.Drops ?? 0;
             return listener;
@@ -106,9 +108,19 @@ public sealed class ConntrackEventListener : IDisposable
     /// </summary>
     public bool TryTake(out object? item, int millisecondsTimeout, CancellationToken cancel)
     {
-        if (_queue.TryTake(out item, millisecondsTimeout, cancel)) return true;
-        if (_fault is { } fault) throw fault;
-        return false;
+        if (_current is null || _next >= _current.Length)
+        {
+            if (!_queue.TryTake(out _current, millisecondsTimeout, cancel))
+            {
+                _current = null;
+                item = null;
+                if (_fault is { } fault) throw fault;
+                return false;
+            }
+            _next = 0;
+        }
+        item = _current[_next++];
+        return true;
     }
 
     /// <summary>Reports drops the kernel counted since the last report, if any (call when the watch ends).</summary>
@@ -161,18 +173,18 @@ public sealed class ConntrackEventListener : IDisposable
                 bool got;
                 try
                 {
-                    got = _socket.ReceiveMulticast(OnMessage);
                     time = DateTimeOffset.UtcNow;
+                    got = _socket.ReceiveMulticast(OnMessage, 200);
                 }
                 catch (NetlinkException ex) when (ex.Errno == Native.ENOBUFS)
                 {
                     // The kernel dropped events: say so where it happened, then keep reading.
-                    Add(TakeLoss() ?? new CtEventLoss { Time = DateTimeOffset.UtcNow, ReceiveBufferSize = _socket.ReceiveBufferSize });
+                    Flush(batch);
+                    Add([TakeLoss() ?? new CtEventLoss { Time = DateTimeOffset.UtcNow, ReceiveBufferSize = _socket.ReceiveBufferSize }]);
                     continue;
                 }
-                foreach (var item in batch) Add(item);
-                batch.Clear();
-                if (!got && TakeLoss() is { } loss) Add(loss);
+                Flush(batch);
+                if (!got && TakeLoss() is { } loss) Add([loss]);
             }
         }
         catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && _stop)
@@ -189,7 +201,14 @@ public sealed class ConntrackEventListener : IDisposable
         }
     }
 
-    private void Add(object item)
+    private void Flush(List<object> batch)
+    {
+        if (batch.Count == 0) return;
+        Add([.. batch]);
+        batch.Clear();
+    }
+
+    private void Add(object[] item)
     {
         while (!_stop)
         {

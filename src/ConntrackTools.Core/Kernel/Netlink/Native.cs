@@ -73,6 +73,46 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     internal static partial int GetSockOpt(int fd, int level, int optname, Span<uint> value, ref int optlen);
 
+    internal const int MSG_DONTWAIT = 0x40;
+    internal const int MSG_TRUNC = 0x20;
+    internal const short POLLIN = 0x1;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct IoVec
+    {
+        public IntPtr Base;
+        public nuint Length;
+    }
+
+    /// <summary>struct mmsghdr: a struct msghdr and the length received.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct MMsgHdr
+    {
+        public IntPtr Name;
+        public uint NameLength;
+        public IntPtr Iov;
+        public nuint IovLength;
+        public IntPtr Control;
+        public nuint ControlLength;
+        public int Flags;
+        private readonly int _pad; // struct msghdr ends 8-aligned before msg_len
+        public uint Length;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", EntryPoint = "recvmmsg", SetLastError = true)]
+    internal static unsafe partial int RecvMMsg(int fd, MMsgHdr* messages, uint count, int flags, IntPtr timeout);
+
+    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
+    internal static unsafe partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     internal static partial int SetNs(int fd, int nstype);
 

@@ -262,28 +262,59 @@ public sealed class NetlinkSocket : IDisposable
         }
     }
 
+    private const int BatchSlots = 64;
+    private const int SlotBytes = 32 * 1024; // above NLMSG_GOODSIZE: no event message is cut
+    private byte[]? _batch;
+
     /// <summary>
-    /// Receives one datagram of multicast messages (events) and hands each to <paramref name="onMessage"/>.
-    /// Returns false when nothing came within the socket's receive timeout. A full receive buffer
-    /// (the kernel dropped messages) throws <see cref="NetlinkException"/> with ENOBUFS; the socket
-    /// stays usable.
+    /// Receives the multicast datagrams (events) that are waiting, up to 64 in one recvmmsg call,
+    /// and hands each message to <paramref name="onMessage"/>. Waits up to
+    /// <paramref name="timeoutMs"/> for the first; returns false when none came. A full receive
+    /// buffer (the kernel dropped messages) throws <see cref="NetlinkException"/> with ENOBUFS;
+    /// the socket stays usable.
     /// </summary>
-    public bool ReceiveMulticast(NetlinkMessageHandler onMessage)
+    public unsafe bool ReceiveMulticast(NetlinkMessageHandler onMessage, int timeoutMs)
     {
-        int received;
-        try
+        var fd = (int)_socket.SafeHandle.DangerousGetHandle();
+        var poll = new Native.PollFd { Fd = fd, Events = Native.POLLIN };
+        var ready = Native.Poll(&poll, 1, timeoutMs);
+        if (ready < 0)
         {
-            received = _socket.Receive(_receive);
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == Native.EINTR) return false;
+            throw new NetlinkException(errno, "wait for events");
         }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        if (ready == 0) return false;
+
+        _batch ??= GC.AllocateArray<byte>(BatchSlots * SlotBytes, pinned: true);
+        var iov = stackalloc Native.IoVec[BatchSlots];
+        var headers = stackalloc Native.MMsgHdr[BatchSlots];
+        fixed (byte* basePtr = _batch)
         {
-            return false;
+            for (var i = 0; i < BatchSlots; i++)
+            {
+                iov[i] = new Native.IoVec { Base = (IntPtr)(basePtr + i * SlotBytes), Length = SlotBytes };
+                headers[i] = new Native.MMsgHdr { Iov = (IntPtr)(&iov[i]), IovLength = 1 };
+            }
+            var count = Native.RecvMMsg(fd, headers, BatchSlots, Native.MSG_DONTWAIT, IntPtr.Zero);
+            if (count < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno is Native.EAGAIN or Native.EINTR) return false;
+                throw new NetlinkException(errno, "receive events");
+            }
+            for (var i = 0; i < count; i++)
+            {
+                if ((headers[i].Flags & Native.MSG_TRUNC) != 0)
+                    throw new InvalidDataException($"receive events: a datagram was larger than {SlotBytes} bytes and was cut.");
+                Dispatch(_batch.AsSpan(i * SlotBytes, (int)headers[i].Length), onMessage);
+            }
+            return count > 0;
         }
-        catch (SocketException ex)
-        {
-            throw new NetlinkException(ex.NativeErrorCode, "receive events");
-        }
-        var data = _receive.AsSpan(0, received);
+    }
+
+    private static void Dispatch(ReadOnlySpan<byte> data, NetlinkMessageHandler onMessage)
+    {
         while (data.Length >= NetlinkWriter.HeaderLength)
         {
             var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
@@ -297,7 +328,6 @@ public sealed class NetlinkSocket : IDisposable
             if (type is NLMSG_NOOP or NLMSG_ERROR or NLMSG_DONE) continue;
             onMessage(new NetlinkMessage(type, flags, seq, payload));
         }
-        return true;
     }
 
     /// <summary>Reads an nlmsgerr: the negative errno, and NLMSGERR_ATTR_MSG when the kernel sent one.</summary>
