@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Net;
+
+namespace ConntrackTools.Engine;
+
+/// <summary>
+/// An engine's knobs, named as the kernel's /proc/sys/net/netfilter sysctls so that an engine can
+/// be set up like the firewall it stands in for: every nf_conntrack_* timeout, the TCP options,
+/// nf_conntrack_acct, nf_conntrack_timestamp and nf_conntrack_max. Plus the raw-table rules
+/// (NOTRACK, zone, mark) that decide what is tracked and where.
+/// </summary>
+public sealed class EngineSettings
+{
+    internal TcpSettings Tcp { get; } = new();
+    internal ProtocolTimeouts Timeouts { get; } = new();
+
+    /// <summary>nf_conntrack_acct: keep packet and byte counters (on by default here, off in the kernel).</summary>
+    public bool Accounting { get; set; } = true;
+
+    /// <summary>nf_conntrack_timestamp: keep start and stop times (on by default here, off in the kernel).</summary>
+    public bool Timestamps { get; set; } = true;
+
+    /// <summary>nf_conntrack_max: the table's limit; new flows beyond it are dropped (early drop is not modelled).</summary>
+    public int Max { get; set; } = 262144;
+
+    /// <summary>The raw-table rules, in order: what is not tracked, and which zone or mark a packet gets.</summary>
+    public IList<EngineRule> Rules { get; } = new List<EngineRule>();
+
+    /// <summary>Every name <see cref="Set"/> takes.</summary>
+    public static IReadOnlyList<string> SettingNames { get; } =
+        [.. TcpSettings.SysctlNames, .. ProtocolTimeouts.SysctlNames, "nf_conntrack_acct", "nf_conntrack_timestamp", "nf_conntrack_max"];
+
+    /// <summary>Sets a value by sysctl name (with or without "net.netfilter."); unknown names throw ArgumentException.</summary>
+    public void Set(string name, long value)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var bare = Sysctl.Normalize(name);
+        switch (bare)
+        {
+            case "nf_conntrack_acct": Accounting = value != 0; return;
+            case "nf_conntrack_timestamp": Timestamps = value != 0; return;
+            case "nf_conntrack_max":
+                if (value is < 1 or > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, "nf_conntrack_max is 1 or more.");
+                Max = (int)value;
+                return;
+        }
+        if (TcpSettings.SysctlNames.Contains(bare)) { Tcp.Set(bare, value); return; }
+        if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, $"{bare} is a number of seconds.");
+        if (!Timeouts.TrySet(bare, (uint)value))
+            throw new ArgumentException($"'{name}' is not an engine setting. Settings are the nf_conntrack sysctls: {string.Join(", ", SettingNames)}.", nameof(name));
+    }
+
+    /// <summary>Reads a value by sysctl name.</summary>
+    public long Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var bare = Sysctl.Normalize(name);
+        switch (bare)
+        {
+            case "nf_conntrack_acct": return Accounting ? 1 : 0;
+            case "nf_conntrack_timestamp": return Timestamps ? 1 : 0;
+            case "nf_conntrack_max": return Max;
+        }
+        if (TcpSettings.SysctlNames.Contains(bare)) return Tcp.Get(bare);
+        if (Timeouts.TryGet(bare, out var v)) return v;
+        throw new ArgumentException($"'{name}' is not an engine setting.", nameof(name));
+    }
+
+    /// <summary>Every setting and its value, sorted by name.</summary>
+    public IReadOnlyDictionary<string, long> ToDictionary() =>
+        new SortedDictionary<string, long>(SettingNames.ToDictionary(n => n, Get), StringComparer.Ordinal);
+}
+
+/// <summary>What a raw-table rule does to the packets it matches.</summary>
+public enum EngineRuleAction
+{
+    /// <summary>nft `notrack`: the packet is not tracked (no entry, no helper, no RELATED).</summary>
+    NoTrack,
+    /// <summary>nft `ct zone set N`: the packet is tracked in zone N.</summary>
+    Zone,
+    /// <summary>nft `meta mark set N` before conntrack: new entries get the mark N.</summary>
+    Mark,
+}
+
+/// <summary>
+/// A raw-table rule (priority -300, before conntrack), matched on the packet's own fields, as nft
+/// matches them: a rule for `udp dport 53` does not match the answers, whose source port is 53.
+/// Null fields match anything; Port matches either port.
+/// </summary>
+public sealed class EngineRule
+{
+    public EngineRuleAction Action { get; set; }
+
+    /// <summary>For Zone and Mark: the zone or mark set.</summary>
+    public uint Value { get; set; }
+    public CtFamily? Family { get; set; }
+    public CtProtocol? Protocol { get; set; }
+    public IPNetwork? Source { get; set; }
+    public IPNetwork? Destination { get; set; }
+    public ushort? SourcePort { get; set; }
+    public ushort? DestinationPort { get; set; }
+
+    /// <summary>Either port (nft `th sport N` or `th dport N`).</summary>
+    public ushort? Port { get; set; }
+
+    internal bool Matches(CtFamily family, byte protocol, UInt128 src, UInt128 dst, ushort sport, ushort dport, bool hasPorts)
+    {
+        if (Family is { } f && f != family) return false;
+        if (Protocol is { } p && (byte)p != protocol) return false;
+        if (Source is { } s && !Contains(s, family, src)) return false;
+        if (Destination is { } d && !Contains(d, family, dst)) return false;
+        if (SourcePort is { } sp && (!hasPorts || sp != sport)) return false;
+        if (DestinationPort is { } dp && (!hasPorts || dp != dport)) return false;
+        if (Port is { } pp && (!hasPorts || (pp != sport && pp != dport))) return false;
+        return true;
+    }
+
+    private static bool Contains(IPNetwork network, CtFamily family, UInt128 address)
+    {
+        var v6 = network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if (v6 != (family == CtFamily.IPv6)) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        network.BaseAddress.TryWriteBytes(bytes, out var n);
+        var bits = v6 ? 128 : 32;
+        var net = v6 ? System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes) : System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        if (network.PrefixLength == 0) return true;
+        var shift = bits - network.PrefixLength;
+        return (address >> shift) == (net >> shift);
+    }
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Family is { } f) parts.Add(f.ToString().ToLowerInvariant());
+        if (Protocol is { } p) parts.Add(p.ToString().ToLowerInvariant());
+        if (Source is { } s) parts.Add($"saddr {s}");
+        if (Destination is { } d) parts.Add($"daddr {d}");
+        if (SourcePort is { } sp) parts.Add($"sport {sp}");
+        if (DestinationPort is { } dp) parts.Add($"dport {dp}");
+        if (Port is { } pp) parts.Add($"port {pp}");
+        parts.Add(Action switch
+        {
+            EngineRuleAction.NoTrack => "notrack",
+            EngineRuleAction.Zone => $"ct zone set {Value}",
+            _ => string.Create(CultureInfo.InvariantCulture, $"meta mark set 0x{Value:x}"),
+        });
+        return string.Join(' ', parts);
+    }
+}
