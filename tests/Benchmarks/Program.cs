@@ -7,6 +7,7 @@ internal static class Program
     {
         "dump" => DumpBenchmark.Run(args),
         "events" => EventStormBenchmark.Run(args),
+        "engine" => EngineBenchmark.Run(args),
         _ => Usage(),
     };
 
@@ -14,6 +15,7 @@ internal static class Program
     {
         Console.Error.WriteLine("usage: ConntrackTools.Benchmarks dump [ENTRIES] [ROUNDS]");
         Console.Error.WriteLine("       ConntrackTools.Benchmarks events [ENTRIES] [BUFFER_KIB]");
+        Console.Error.WriteLine("       ConntrackTools.Benchmarks engine [FLOWS] [PACKETS_PER_FLOW] [PAYLOAD_BYTES]");
         return 2;
     }
 }

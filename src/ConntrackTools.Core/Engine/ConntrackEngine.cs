@@ -16,7 +16,8 @@ public sealed class ConntrackEngine
 {
     private const long NsPerSecond = 1_000_000_000;
     private readonly FlowTable _table = new();
-    private readonly PriorityQueue<(int Index, uint Generation), long> _timers = new();
+    private readonly TimerHeap _timers = new();
+    private long _epochNs = long.MinValue; // timers count milliseconds from the first packet
     private readonly Defragmenter _defrag = new();
     private readonly ConntrackLookup _lookup;
     private readonly List<Action<CtEvent>> _listeners = [];
@@ -56,7 +57,7 @@ public sealed class ConntrackEngine
     public long Fragments { get; private set; }
 
     /// <summary>Bytes held by the flow table (flows and index), for the memory figure per flow.</summary>
-    internal long TableBytes => _table.BytesAllocated;
+    internal long TableBytes => _table.BytesAllocated + _timers.BytesAllocated;
 
     /// <summary>Receives every event as it is made (on the thread that feeds packets).</summary>
     public void Subscribe(Action<CtEvent> listener)
@@ -116,21 +117,32 @@ public sealed class ConntrackEngine
     /// <summary>Moves the clock to <paramref name="timestampNs"/> (never back) and expires what timed out by then, in expiry order.</summary>
     public void Advance(long timestampNs)
     {
+        if (_epochNs == long.MinValue) _epochNs = timestampNs;
         if (timestampNs > _now) _now = timestampNs;
         if (_now < _nextExpiry) return;
-        while (_timers.TryPeek(out var t, out var at) && at <= _now)
+        var nowMs = Ms(_now);
+        while (_timers.TryPeek(out var dueMs, out var index) && dueMs <= nowMs)
         {
-            _timers.Dequeue();
-            ref var f = ref _table[t.Index];
-            if (!f.InUse || f.Generation != t.Generation) continue;
-            if (f.ExpiresNs > at)
+            _timers.Pop();
+            ref var f = ref _table[index];
+            if (!f.InUse) continue;                          // freed since
+            if (f.ExpiresNs > _now)
             {
-                _timers.Enqueue(t, f.ExpiresNs); // refreshed since: look again then
+                if (Ms(f.ExpiresNs) > dueMs) Schedule(index, f.ExpiresNs); // refreshed since: look again then
                 continue;
             }
-            Destroy(t.Index, f.ExpiresNs);
+            Destroy(index, f.ExpiresNs);
         }
-        _nextExpiry = _timers.TryPeek(out _, out var next) ? next : long.MaxValue;
+        _nextExpiry = _timers.TryPeek(out var next, out _) ? _epochNs + (long)next * 1_000_000 : long.MaxValue;
+    }
+
+    private uint Ms(long ns) => (uint)Math.Clamp((ns - _epochNs + 999_999) / 1_000_000, 0, uint.MaxValue);
+
+    private void Schedule(int index, long expiresNs)
+    {
+        _timers.Push(Ms(expiresNs), index);
+        var due = _epochNs + (long)Ms(expiresNs) * 1_000_000;
+        if (due < _nextExpiry) _nextExpiry = due;
     }
 
     private void Track(ref ParsedPacket p)
@@ -239,8 +251,7 @@ public sealed class ConntrackEngine
 
         var index = _table.Allocate();
         ref var f = ref _table[index];
-        f.Key = tuple;
-        f.Zone = zone;
+        f.Key = FlowKey.From(tuple, zone);
         f.Mark = mark;
         f.StartNs = _now;
         var events = ConntrackEvents.None;
@@ -258,8 +269,7 @@ public sealed class ConntrackEngine
         Account(ref f, reply: false, p.Length);
         _table.Insert(index);
         New++;
-        _timers.Enqueue((index, f.Generation), f.ExpiresNs);
-        if (f.ExpiresNs < _nextExpiry) _nextExpiry = f.ExpiresNs;
+        Schedule(index, f.ExpiresNs);
         if (_hasListeners) Emit(CtEventType.New, index);
     }
 
@@ -340,8 +350,7 @@ public sealed class ConntrackEngine
         var earlier = expires < f.ExpiresNs;
         f.ExpiresNs = expires;
         if (!earlier) return; // a timer at or before the old time is pending and will look again
-        _timers.Enqueue((index, f.Generation), expires);
-        if (expires < _nextExpiry) _nextExpiry = expires;
+        Schedule(index, expires);
     }
 
     private void Account(ref Flow f, bool reply, int bytes)
@@ -399,18 +408,19 @@ public sealed class ConntrackEngine
     {
         ref var f = ref _table[index];
         var proto = (CtProtocol)f.Key.Protocol;
-        IcmpTracker.TryInvert(f.Key, out var reply);
+        var key = f.Key.Tuple;
+        IcmpTracker.TryInvert(key, out var reply);
         var ct = new CtConnection
         {
             Id = f.Id,
-            Family = f.Key.Family,
+            Family = key.Family,
             Protocol = proto,
-            Original = ToTuple(f.Key),
+            Original = ToTuple(key),
             Reply = ToTuple(reply),
             Status = f.Status,
             Timeout = f.ExpiresNs > _now ? (uint)((f.ExpiresNs - _now) / NsPerSecond) : 0,
             Mark = f.Mark,
-            Zone = f.Zone,
+            Zone = f.Key.Zone,
             Use = 1,
             Backend = Backend,
         };

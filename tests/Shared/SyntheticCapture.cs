@@ -1,0 +1,101 @@
+using System.Buffers.Binary;
+
+namespace ConntrackTools.Tests;
+
+/// <summary>
+/// Synthetic traffic for the engine's benchmark and tests: N TCP connections between distinct
+/// address/port pairs, each opened with a handshake, carrying M data segments (alternating
+/// direction, sequence and acknowledgement numbers right) and closed with FIN/ACK. Frames are raw
+/// IPv4 (LINKTYPE_RAW) built by hand, so that millions are made quickly.
+/// </summary>
+public static class SyntheticCapture
+{
+    public readonly record struct Frame(long TimestampNs, byte[] Data);
+
+    /// <summary>The handshake packets of every flow, then their data, then their close; time advances 1 µs per packet.</summary>
+    public static (List<Frame> Open, List<Frame> Data, List<Frame> Close) Tcp(int flows, int dataPackets, int payload, long startNs = 1_700_000_000_000_000_000)
+    {
+        var open = new List<Frame>(flows * 3);
+        var data = new List<Frame>(flows * dataPackets);
+        var close = new List<Frame>(flows * 4);
+        var t = startNs;
+        var seqC = new uint[flows];
+        var seqS = new uint[flows];
+        for (var i = 0; i < flows; i++)
+        {
+            seqC[i] = (uint)(i * 7919 + 1000);
+            seqS[i] = (uint)(i * 104729 + 5000);
+            open.Add(new(t += 1000, Segment(i, false, seqC[i], 0, Syn, 0)));
+            open.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i] + 1, Syn | Ack, 0)));
+            seqC[i]++; seqS[i]++;
+            open.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Ack, 0)));
+        }
+        for (var k = 0; k < dataPackets; k++)
+        {
+            for (var i = 0; i < flows; i++)
+            {
+                var reply = (k & 1) == 1;
+                if (reply) { data.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i], Ack | Psh, payload))); seqS[i] += (uint)payload; }
+                else { data.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Ack | Psh, payload))); seqC[i] += (uint)payload; }
+            }
+        }
+        for (var i = 0; i < flows; i++)
+        {
+            close.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Fin | Ack, 0)));
+            close.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i] + 1, Fin | Ack, 0)));
+            close.Add(new(t += 1000, Segment(i, false, seqC[i] + 1, seqS[i] + 1, Ack, 0)));
+        }
+        return (open, data, close);
+    }
+
+    /// <summary>One UDP datagram per flow, each a new flow (distinct source address and port).</summary>
+    public static List<Frame> UdpSingles(int flows, int payload, long startNs = 1_700_000_000_000_000_000)
+    {
+        var list = new List<Frame>(flows);
+        for (var i = 0; i < flows; i++)
+        {
+            var frame = new byte[20 + 8 + payload];
+            Ipv4(frame, ClientAddress(i), ServerAddress(i), 17);
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(20), ClientPort(i));
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(22), 53);
+            BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(24), (ushort)(8 + payload));
+            list.Add(new(startNs + i * 100L, frame));
+        }
+        return list;
+    }
+
+    private const byte Fin = 0x01, Syn = 0x02, Psh = 0x08, Ack = 0x10;
+
+    private static uint ClientAddress(int i) => 0x0A000000u | (uint)(i >> 10 & 0xFFFF) << 8 | 1;
+    private static uint ServerAddress(int i) => 0xC0A80000u | (uint)(i & 0xFF);
+    private static ushort ClientPort(int i) => (ushort)(1024 + (i & 0x3FF) * 61 % 60000);
+
+    private static byte[] Segment(int flow, bool reply, uint seq, uint ack, byte flags, int payload)
+    {
+        var frame = new byte[20 + 20 + payload];
+        var (src, dst) = (ClientAddress(flow), ServerAddress(flow));
+        var (sport, dport) = (ClientPort(flow), (ushort)443);
+        if (reply) { (src, dst) = (dst, src); (sport, dport) = (dport, sport); }
+        Ipv4(frame, src, dst, 6);
+        var tcp = frame.AsSpan(20);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], dport);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], ack);
+        tcp[12] = 5 << 4;
+        tcp[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 65535);
+        return frame;
+    }
+
+    private static void Ipv4(byte[] frame, uint src, uint dst, byte protocol)
+    {
+        var ip = frame.AsSpan();
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)frame.Length);
+        ip[8] = 64;
+        ip[9] = protocol;
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], src);
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], dst);
+    }
+}
