@@ -26,8 +26,10 @@ public class WriteCmdletTests
         Assert.InRange(u.Timeout!.Value, 70u, 77u);
         Assert.Contains("mark=3856", TestNetwork.Exec(net.A, "conntrack", "-L", "--zone", "3"));
 
-        // Copy into another namespace.
+        // Copy into another namespace, status bits and all (the kernel wants CONFIRMED with them).
+        ps.Objects($"Get-CtConnection -Netns {net.A} | Set-CtConnection -Status Assured,SeenReply");
         ps.Objects($"Get-CtConnection -Netns {net.A} | New-CtConnection -Netns {net.B}");
+        Assert.Contains("[ASSURED]", TestNetwork.Exec(net.B, "conntrack", "-L"));
         Assert.Contains("ESTABLISHED src=10.7.0.1 dst=10.7.0.2 sport=1000 dport=80", TestNetwork.Exec(net.B, "conntrack", "-L"));
 
         // -WhatIf changes nothing; then the real delete.
@@ -58,6 +60,16 @@ public class WriteCmdletTests
         Assert.Equal("NotFound,ConntrackTools.Commands.RemoveCtConnectionCommand", e.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category);
         Assert.Contains("does not exist", e.ToString());
+
+        // SCTP: the kernel wants verification tags with a state; they default to 0 as conntrack's do.
+        ps.Objects($"New-CtConnection -Netns {net.A} sctp -Source 10.7.0.1 -Destination 10.7.0.2 -Sport 5 -Dport 6 -State Established -Timeout 100");
+        ps.Objects($"Get-CtConnection -Netns {net.A} -Protocol Sctp | Set-CtConnection -State ShutdownSent");
+        Assert.Contains("SHUTDOWN_SENT", TestNetwork.Exec(net.A, "conntrack", "-L", "-p", "sctp"));
+        ps.Objects($"Remove-CtConnection -Netns {net.A} -Protocol Sctp");
+
+        // A helper the kernel does not have is named in the error.
+        (_, errors) = ps.Run($"New-CtConnection -Netns {net.A} tcp -Source 10.7.0.1 -Destination 10.7.0.2 -Sport 1 -Dport 2 -State Established -Timeout 10 -Helper nosuch");
+        Assert.Contains("nosuch", Assert.Single(errors).ToString());
 
         // Missing fields are caught before the kernel, with conntrack's requirements in the message.
         (_, errors) = ps.Run($"New-CtConnection -Netns {net.A} tcp -Source 10.7.0.1 -Destination 10.7.0.2 -Sport 1 -Dport 2 -Timeout 10");

@@ -99,7 +99,19 @@ public sealed class NewCtConnectionCommand : CtKernelCmdlet
         if (ParameterSetName == InputObjectSet)
         {
             foreach (var source in InputObject ?? [])
-                Create(Copy(source), source);
+            {
+                var copy = Copy(source);
+                try
+                {
+                    ConnectionRequest.Complete(copy);
+                }
+                catch (ArgumentException ex)
+                {
+                    WriteError(new ErrorRecord(ex, "InvalidConnection", ErrorCategory.InvalidArgument, source));
+                    continue;
+                }
+                Create(copy, source);
+            }
             return;
         }
         CtConnection ct;
@@ -169,7 +181,15 @@ public sealed class NewCtConnectionCommand : CtKernelCmdlet
         {
             var client = ClientFor(null);
             client.CreateConnection(ct);
-            WriteObject(client.GetConnection(ct) ?? ct);
+            var created = client.GetConnection(ct) ?? ct;
+            if (ct.Labels is { Length: > 0 } && created.Labels is not { Length: > 0 })
+                WriteWarning($"The connection was created without its labels: the kernel attaches labels only in a namespace where a rule uses them (for example nft 'ct label set ...'), and {where} has none.");
+            WriteObject(created);
+        }
+        catch (NetlinkException ex) when (ex.ErrnoName == "EOPNOTSUPP" && !string.IsNullOrEmpty(ct.Helper))
+        {
+            WriteError(new ErrorRecord(new InvalidOperationException($"The kernel has no helper named '{ct.Helper}' for {ct.Protocol} in {where} ({ex.Message}). Helpers are ftp, sip, tftp, irc, h323, pptp, amanda, sane, snmp and netbios-ns, where the kernel has them built in or loaded.", ex),
+                "HelperNotFound", ErrorCategory.ObjectNotFound, ct.Helper));
         }
         catch (Exception ex) when (ex is NetlinkException or ArgumentException)
         {

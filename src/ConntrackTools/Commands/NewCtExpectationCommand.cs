@@ -148,6 +148,12 @@ public sealed class NewCtExpectationCommand : CtKernelCmdlet
                     "MasterNotFound", ErrorCategory.ObjectNotFound, exp.Master));
                 return;
             }
+            if (ex is NetlinkException { ErrnoName: "EOPNOTSUPP" } unsupported)
+            {
+                WriteError(new ErrorRecord(new InvalidOperationException($"The kernel refused the expectation ({unsupported.Message}): the master {exp.Master} has no helper attached, or there is no helper '{exp.Helper}'. Attach one with an nft 'ct helper set' rule, or create the master with New-CtConnection -Helper.", unsupported),
+                    "MasterHasNoHelper", ErrorCategory.InvalidOperation, exp.Master));
+                return;
+            }
             WriteNotFoundAware(ex, exp, "expectation");
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

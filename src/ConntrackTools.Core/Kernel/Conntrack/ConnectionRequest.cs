@@ -56,6 +56,13 @@ public static class ConnectionRequest
         }
         if (p is CtProtocol.Tcp or CtProtocol.Sctp && ct.State == CtState.None)
             throw new ArgumentException($"A {p} connection needs -State (conntrack -I requires --state).");
+        if (p == CtProtocol.Sctp)
+        {
+            // The kernel wants both verification tags with an SCTP state (EINVAL otherwise); conntrack
+            // asks for --orig-vtag and --reply-vtag, here they are 0 unless given.
+            ct.SctpVtagOriginal ??= 0;
+            ct.SctpVtagReply ??= 0;
+        }
         if (p is not (CtProtocol.Tcp or CtProtocol.Sctp) && ct.State != CtState.None)
             throw new ArgumentException($"{p} has no protocol state; -State applies to TCP and SCTP.");
         // The kernel treats CTA_STATUS on a new entry as a change of a confirmed one and refuses a

@@ -151,6 +151,12 @@ public sealed class ConntrackClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(ct);
         ArgumentNullException.ThrowIfNull(change);
+        if (change.AddStatus is not null)
+        {
+            // The status sent replaces the kernel's: start from what it holds now, not from a
+            // possibly older copy, or bits set since (SEEN_REPLY, ASSURED) would be "cleared" (EBUSY).
+            ct = GetConnection(ct) ?? throw new NetlinkException(Native.ENOENT, "update connection");
+        }
         var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_NEW, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)ct.Family);
         FlowWriter.WriteUpdate(_writer, ct, change);
         _writer.EndMessage(seq);

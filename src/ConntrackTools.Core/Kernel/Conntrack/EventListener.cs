@@ -145,8 +145,15 @@ public sealed class ConntrackEventListener : IDisposable
         var backend = Backend;
         var batch = new List<object>(64);
         var time = DateTimeOffset.UtcNow;
+        var stamp = true;
         void OnMessage(in NetlinkMessage m)
         {
+            if (stamp)
+            {
+                // One receive time for the datagrams of one recvmmsg call, taken when they arrived.
+                time = DateTimeOffset.UtcNow;
+                stamp = false;
+            }
             Interlocked.Increment(ref _received);
             if (m.Type == newType || m.Type == deleteType)
             {
@@ -173,7 +180,7 @@ public sealed class ConntrackEventListener : IDisposable
                 bool got;
                 try
                 {
-                    time = DateTimeOffset.UtcNow;
+                    stamp = true;
                     got = _socket.ReceiveMulticast(OnMessage, 200);
                 }
                 catch (NetlinkException ex) when (ex.Errno == Native.ENOBUFS)

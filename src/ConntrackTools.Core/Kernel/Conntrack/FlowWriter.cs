@@ -73,7 +73,7 @@ internal static class FlowWriter
             w.PutU32BE(Cta.CTA_MARK, mark & mask);
             if (change.MarkMask is not null) w.PutU32BE(Cta.CTA_MARK_MASK, mask);
         }
-        if (change.State is { } state) WriteProtoinfo(w, ct.Protocol, state, null, null);
+        if (change.State is { } state) WriteProtoinfo(w, ct.Protocol, state, ct.SctpVtagOriginal ?? 0, ct.SctpVtagReply ?? 0);
         if (change.AddLabel is not null || change.RemoveLabel is not null)
         {
             var set = change.AddLabel ?? [];
