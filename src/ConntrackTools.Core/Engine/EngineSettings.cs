@@ -128,6 +128,67 @@ public sealed class EngineRule
         return (address >> shift) == (net >> shift);
     }
 
+    /// <summary>
+    /// Reads a rule in nft's words: optional match terms (ip, ip6, a protocol name or number,
+    /// saddr/daddr ADDRESS[/LEN], sport/dport/port N) then one action: notrack, ct zone set N,
+    /// meta mark set N (or mark set N). Example: "udp dport 53 notrack", "ip saddr 10.0.0.0/8 ct zone set 5".
+    /// </summary>
+    public static EngineRule Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+        var rule = new EngineRule();
+        var i = 0;
+        string Next(string after) => i < t.Length ? t[i++] : throw Bad(text, $"'{after}' needs a value");
+        uint Number(string s) => s.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? uint.Parse(s[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
+            : uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(text, $"'{s}' is not a number");
+        ushort PortNumber(string s) => ushort.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(text, $"'{s}' is not a port");
+        bool action = false;
+        while (i < t.Length)
+        {
+            var word = t[i++].ToLowerInvariant();
+            switch (word)
+            {
+                case "ip": rule.Family = CtFamily.IPv4; break;
+                case "ip6": rule.Family = CtFamily.IPv6; break;
+                case "saddr": rule.Source = IPNetwork.Parse(Next(word)); break;
+                case "daddr": rule.Destination = IPNetwork.Parse(Next(word)); break;
+                case "sport": rule.SourcePort = PortNumber(Next(word)); break;
+                case "dport": rule.DestinationPort = PortNumber(Next(word)); break;
+                case "port": rule.Port = PortNumber(Next(word)); break;
+                case "th": break;
+                case "notrack": rule.Action = EngineRuleAction.NoTrack; action = true; break;
+                case "ct":
+                    if (Next(word) != "zone" || Next("zone") != "set") throw Bad(text, "expected 'ct zone set N'");
+                    rule.Action = EngineRuleAction.Zone;
+                    rule.Value = Number(Next("set"));
+                    if (rule.Value > ushort.MaxValue) throw Bad(text, "a zone is 0 to 65535");
+                    action = true;
+                    break;
+                case "meta":
+                case "mark":
+                    if (word == "meta" && Next(word) != "mark") throw Bad(text, "expected 'meta mark set N'");
+                    if (Next("mark") != "set") throw Bad(text, "expected 'mark set N'");
+                    rule.Action = EngineRuleAction.Mark;
+                    rule.Value = Number(Next("set"));
+                    action = true;
+                    break;
+                default:
+                    if (Enum.TryParse<CtProtocol>(word, ignoreCase: true, out var p) && !int.TryParse(word, out _)) rule.Protocol = p;
+                    else if (word == "icmpv6" || word == "ipv6-icmp") rule.Protocol = CtProtocol.IcmpV6;
+                    else if (byte.TryParse(word, NumberStyles.None, CultureInfo.InvariantCulture, out var b)) rule.Protocol = (CtProtocol)b;
+                    else throw Bad(text, $"'{word}' is not understood");
+                    break;
+            }
+        }
+        if (!action) throw Bad(text, "it has no action (notrack, ct zone set N, meta mark set N)");
+        return rule;
+    }
+
+    private static ArgumentException Bad(string text, string why) =>
+        new($"The rule '{text}' cannot be read: {why}. Rules read like nft's: 'udp dport 53 notrack', 'ip saddr 10.0.0.0/8 ct zone set 5', 'tcp port 80 meta mark set 0x1'.");
+
     public override string ToString()
     {
         var parts = new List<string>();

@@ -16,8 +16,25 @@ public sealed class GetCtConnectionCommand : CtConnectionFilterCmdlet
     [Parameter(ParameterSetName = FilterSet)]
     public SwitchParameter ResetCounters { get; set; }
 
+    /// <summary>Read an engine's table (Start-CtEngine) instead of the kernel's.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Engine is not null)
+        {
+            var host = ResolveEngine(Engine);
+            if (ResetCounters) FailArgument("EngineCountersReadOnly", "-ResetCounters applies to the kernel; an engine's counters follow its capture.", Engine);
+            var engineFilter = GetFilter(null);
+            List<CtConnection> table;
+            lock (host.Gate) table = host.Engine.Snapshot();
+            foreach (var ct in table)
+                if (engineFilter.Matches(ct)) WriteObject(ct);
+            return;
+        }
         using var client = OpenKernel();
         var filter = GetFilter(client.LabelMap);
         try

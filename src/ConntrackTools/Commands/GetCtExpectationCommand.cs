@@ -8,8 +8,20 @@ namespace ConntrackTools.Commands;
 [OutputType(typeof(CtExpectation))]
 public sealed class GetCtExpectationCommand : CtExpectationFilterCmdlet
 {
+    /// <summary>Read an engine's expectations instead of the kernel's.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Engine is not null)
+        {
+            // The engine core tracks no helpers yet, so it holds no expectations; the helpers issue adds them.
+            ResolveEngine(Engine);
+            return;
+        }
         using var client = OpenKernel();
         var filter = GetFilter();
         try

@@ -11,8 +11,23 @@ public sealed class GetCtStatisticCommand : CtKernelCmdlet
     [Parameter]
     public SwitchParameter PerCpu { get; set; }
 
+    /// <summary>Read an engine's statistics instead of the kernel's.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Engine is not null)
+        {
+            var host = ResolveEngine(Engine);
+            CtStatistic engineStats;
+            lock (host.Gate) engineStats = host.Engine.GetStatistics();
+            if (PerCpu) WriteObject(engineStats.Cpus, enumerateCollection: true);
+            else WriteObject(engineStats);
+            return;
+        }
         using var client = OpenKernel();
         CtStatistic stats;
         try

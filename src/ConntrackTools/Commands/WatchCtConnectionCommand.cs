@@ -33,23 +33,43 @@ public sealed class WatchCtConnectionCommand : CtConnectionFilterCmdlet
     [Parameter]
     public SwitchParameter IncludeLoss { get; set; }
 
+    /// <summary>Watch an engine's events (a live engine, or one still reading its files) instead of the kernel's.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
     protected override void ProcessRecord()
     {
-        ConntrackEventListener listener;
-        var labels = ClientFor(null).LabelMap;
+        ConntrackTools.Engine.ICtEventSource listener;
+        if (Engine is not null)
+        {
+            var host = ResolveEngine(Engine);
+            var engineFilter = GetFilter(null);
+            listener = new ConntrackTools.Engine.EngineEventSource(host, EventType, engineFilter.IsEmpty ? null : engineFilter);
+            Watch(listener);
+            return;
+        }
+        var labels = ConnLabelMap.Load();
         var filter = GetFilter(labels);
         try
         {
-            listener = ConntrackEventListener.Open(NetworkNamespace, EventType, [], ReceiveBufferSize, labels: labels);
+            var kernel = ConntrackEventListener.Open(NetworkNamespace, EventType, [], ReceiveBufferSize, labels: labels);
+            kernel.ConnectionFilter = filter.IsEmpty ? null : filter;
+            listener = kernel;
         }
         catch (Exception ex)
         {
             Fail(ex, Where());
             return;
         }
+        Watch(listener);
+    }
+
+    private void Watch(ConntrackTools.Engine.ICtEventSource listener)
+    {
         using (listener)
         {
-            listener.ConnectionFilter = filter.IsEmpty ? null : filter;
             var bound = MyInvocation.BoundParameters;
             try
             {

@@ -30,8 +30,20 @@ public sealed class WatchCtExpectationCommand : CtExpectationFilterCmdlet
     [Parameter]
     public SwitchParameter IncludeLoss { get; set; }
 
+    /// <summary>Watch an engine's events (a live engine, or one still reading its files) instead of the kernel's.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
     protected override void ProcessRecord()
     {
+        if (Engine is not null)
+        {
+            // The engine core has no helpers yet, so no expectation events; the helpers issue adds them.
+            ResolveEngine(Engine);
+            return;
+        }
         var filter = GetFilter();
         ConntrackEventListener listener;
         try

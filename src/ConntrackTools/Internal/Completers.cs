@@ -29,3 +29,14 @@ public sealed class HelperNameCompleter : IArgumentCompleter
             if (pattern.IsMatch(name)) yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, $"conntrack helper {name}");
     }
 }
+
+/// <summary>Completes -Engine and -Name with the engines kept in this session.</summary>
+public sealed class EngineNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var pattern = WildcardPattern.Get((wordToComplete ?? "") + "*", WildcardOptions.IgnoreCase);
+        foreach (var host in Engine.EngineHost.All)
+            if (pattern.IsMatch(host.Name)) yield return new CompletionResult(host.Name, host.Name, CompletionResultType.ParameterValue, $"engine {host.Name} ({host.State})");
+    }
+}

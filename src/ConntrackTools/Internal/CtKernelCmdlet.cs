@@ -52,6 +52,23 @@ public abstract class CtKernelCmdlet : CtCmdlet
         return client;
     }
 
+    /// <summary>
+    /// The engine named by -Engine, or a terminating error: EngineNotFound (ObjectNotFound), or
+    /// InvalidArgument when -NetworkNamespace names a kernel back end at the same time.
+    /// </summary>
+    protected Engine.EngineHost ResolveEngine(string name)
+    {
+        if (NetworkNamespace is not null)
+            FailArgument("EngineAndNetworkNamespace", "-Engine and -NetworkNamespace name two back ends; give one of them.", name);
+        if (!Engine.EngineHost.TryGet(name, out var host))
+        {
+            var known = string.Join(", ", Engine.EngineHost.All.Select(h => h.Name));
+            ThrowTerminatingError(new ErrorRecord(new ItemNotFoundException($"There is no engine named '{name}' in this session. {(known.Length > 0 ? $"Engines: {known}." : "Start one with Start-CtEngine -Name " + name + " -Path CAPTURE.pcap.")}"),
+                "EngineNotFound", ErrorCategory.ObjectNotFound, name));
+        }
+        return host;
+    }
+
     /// <summary>Where this command acts, for ShouldProcess targets and error records.</summary>
     protected string Where(string? backend = null) =>
         NetworkNamespace is { } ns ? $"kernel:{ns}" : backend ?? "kernel";

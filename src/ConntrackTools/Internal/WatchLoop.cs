@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ConntrackTools.Kernel.Conntrack;
+using ConntrackTools.Engine;
 
 namespace ConntrackTools.Commands;
 
@@ -9,13 +9,13 @@ namespace ConntrackTools.Commands;
 /// </summary>
 internal static class WatchLoop
 {
-    public static void Run(ConntrackEventListener listener, double? timeoutSeconds, int? count, bool includeLoss,
+    public static void Run(ICtEventSource listener, double? timeoutSeconds, int? count, bool includeLoss,
         Action<object> write, Action<string> warn, Action<string> verbose, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var emitted = 0;
         listener.Start();
-        verbose($"Listening to {listener.Backend} with a {listener.ReceiveBufferSize / 1024} KiB receive buffer.");
+        verbose($"Listening to {listener.Description}.");
         try
         {
             while (count is null || emitted < count)
@@ -30,7 +30,7 @@ internal static class WatchLoop
                 if (!listener.TryTake(out var item, wait, cancel) || item is null) continue;
                 if (item is CtEventLoss loss)
                 {
-                    warn(Describe(loss));
+                    warn(Describe(loss, listener.Backend));
                     if (includeLoss) write(loss);
                     continue;
                 }
@@ -44,13 +44,16 @@ internal static class WatchLoop
         }
         if (listener.CheckLoss() is { } last)
         {
-            warn(Describe(last));
+            warn(Describe(last, listener.Backend));
             if (includeLoss) write(last);
         }
-        verbose($"Received {listener.Received} event messages in {clock.Elapsed.TotalSeconds:0.0} s, wrote {emitted}; the kernel dropped {listener.Lost}.");
+        verbose($"Received {listener.Received} events in {clock.Elapsed.TotalSeconds:0.0} s, wrote {emitted}; {listener.Lost} were dropped.");
     }
 
-    private static string Describe(CtEventLoss loss) => loss.Lost is { } n
-        ? $"The kernel dropped {n} events ({loss.TotalLost} so far) because the {loss.ReceiveBufferSize / 1024} KiB receive buffer was full (ENOBUFS). Watching goes on; raise -ReceiveBufferSize, or narrow -EventType, for bursts like this."
-        : $"The kernel dropped events because the {loss.ReceiveBufferSize / 1024} KiB receive buffer was full (ENOBUFS); it did not say how many. Watching goes on; raise -ReceiveBufferSize.";
+    private static string Describe(CtEventLoss loss, string backend) =>
+        backend.StartsWith("engine:", StringComparison.Ordinal)
+            ? $"{loss.Lost} events were dropped ({loss.TotalLost} so far): the watch fell {loss.ReceiveBufferSize} events behind the engine, which does not wait for watchers. Watching goes on; narrow the filters or -EventType, or read the table with Get-CtConnection -Engine."
+            : loss.Lost is { } n
+                ? $"The kernel dropped {n} events ({loss.TotalLost} so far) because the {loss.ReceiveBufferSize / 1024} KiB receive buffer was full (ENOBUFS). Watching goes on; raise -ReceiveBufferSize, or narrow -EventType, for bursts like this."
+                : $"The kernel dropped events because the {loss.ReceiveBufferSize / 1024} KiB receive buffer was full (ENOBUFS); it did not say how many. Watching goes on; raise -ReceiveBufferSize.";
 }

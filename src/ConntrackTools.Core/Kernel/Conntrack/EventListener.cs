@@ -12,7 +12,7 @@ namespace ConntrackTools.Kernel.Conntrack;
 /// the socket's drop counter; reading then goes on. A full queue blocks the reader, so the loss is
 /// reported by the kernel's counter rather than hidden in ours.
 /// </summary>
-public sealed class ConntrackEventListener : IDisposable
+public sealed class ConntrackEventListener : Engine.ICtEventSource
 {
     private readonly NetlinkSocket _socket;
     private readonly BlockingCollection<object[]> _queue;
@@ -84,6 +84,8 @@ public sealed class ConntrackEventListener : IDisposable
 
     /// <summary>Expectations must pass this filter to be queued.</summary>
     public CtExpectationFilter? ExpectationFilter { get; set; }
+
+    public string Description => $"{Backend} with a {ReceiveBufferSize / 1024} KiB receive buffer";
 
     /// <summary>The receive buffer the kernel granted, in bytes.</summary>
     public int ReceiveBufferSize => _socket.ReceiveBufferSize;
