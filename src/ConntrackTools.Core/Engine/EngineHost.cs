@@ -162,7 +162,7 @@ public sealed class EngineHost : IDisposable
             return p;
         }
         _pcap = netns is null ? Open() : Kernel.Netlink.NetworkNamespace.Resolve(netns).Run(Open);
-        var link = (LinkType)LibPcap.DataLink(_pcap);
+        var link = LibPcap.FromDlt(LibPcap.DataLink(_pcap));
         if (!LinkTypes.IsSupported((int)link))
         {
             LibPcap.Close(_pcap);

@@ -28,6 +28,13 @@ internal static unsafe class LibPcap
     }
 
     public const int ErrorBufferSize = 256;
+
+    // libpcap's API speaks DLT_ numbers; files speak LINKTYPE_ numbers. They differ for raw IP only.
+    private const int DltRaw = 12;
+
+    public static int ToDlt(LinkType link) => link == LinkType.Raw ? DltRaw : (int)link;
+
+    public static LinkType FromDlt(int dlt) => dlt is DltRaw or 14 ? LinkType.Raw : (LinkType)dlt;
     public const int PrecisionNano = 1;
 
     private static IntPtr Load()
@@ -88,7 +95,7 @@ public sealed unsafe class BpfFilter : IDisposable
     {
         Expression = expression;
         LinkType = linkType;
-        _dead = LibPcap.OpenDead((int)linkType, snapLength);
+        _dead = LibPcap.OpenDead(LibPcap.ToDlt(linkType), snapLength);
         fixed (LibPcap.BpfProgram* p = &_program)
         {
             if (LibPcap.Compile(_dead, p, expression) != 0)
