@@ -153,7 +153,7 @@ public sealed class ConntrackEngine
         var rules = Settings.Rules;
         if (rules.Count > 0)
         {
-            var hasPorts = p.Protocol is 6 or 17 or 136 or 132 or 33;
+            var hasPorts = KindOf(p.Protocol) == TupleKind.Ports;
             for (var i = 0; i < rules.Count; i++)
             {
                 var r = rules[i];
@@ -203,22 +203,17 @@ public sealed class ConntrackEngine
         }
 
         var tuple = new QuotedTuple { Family = p.Family, Protocol = p.Protocol, Source = p.Source, Destination = p.Destination };
-        switch ((CtProtocol)p.Protocol)
+        switch (KindOf(p.Protocol))
         {
-            case CtProtocol.Tcp:
-            case CtProtocol.Udp:
-            case CtProtocol.UdpLite:
-            case CtProtocol.Sctp:
-            case CtProtocol.Dccp:
+            case TupleKind.Ports:
                 tuple.SourceId = p.SourcePort;
                 tuple.DestinationId = p.DestinationPort;
                 break;
-            case CtProtocol.Icmp:
-            case CtProtocol.IcmpV6:
+            case TupleKind.Icmp:
                 tuple.SourceId = p.IcmpId;
                 tuple.DestinationId = (ushort)(p.IcmpType << 8 | p.IcmpCode);
                 break;
-            case CtProtocol.Gre:
+            case TupleKind.Keys:
                 tuple.DestinationId = (ushort)p.GreKey;
                 break;
         }
@@ -453,19 +448,14 @@ public sealed class ConntrackEngine
     private static CtTuple ToTuple(in QuotedTuple t)
     {
         var tuple = new CtTuple { Source = ToAddress(t.Family, t.Source), Destination = ToAddress(t.Family, t.Destination), Protocol = (CtProtocol)t.Protocol };
-        switch ((CtProtocol)t.Protocol)
+        switch (KindOf(t.Protocol))
         {
-            case CtProtocol.Tcp:
-            case CtProtocol.Udp:
-            case CtProtocol.UdpLite:
-            case CtProtocol.Sctp:
-            case CtProtocol.Dccp:
-            case CtProtocol.Gre:
+            case TupleKind.Ports:
+            case TupleKind.Keys: // GRE keys travel as ports in ctnetlink
                 tuple.SourcePort = t.SourceId;
                 tuple.DestinationPort = t.DestinationId;
                 break;
-            case CtProtocol.Icmp:
-            case CtProtocol.IcmpV6:
+            case TupleKind.Icmp:
                 tuple.IcmpType = t.IcmpType;
                 tuple.IcmpCode = t.IcmpCode;
                 tuple.IcmpId = t.SourceId;
@@ -473,6 +463,17 @@ public sealed class ConntrackEngine
         }
         return tuple;
     }
+
+    private enum TupleKind : byte { None, Ports, Icmp, Keys }
+
+    /// <summary>What a protocol's tuple holds beside the addresses (its pkt_to_tuple).</summary>
+    private static TupleKind KindOf(byte protocol) => (CtProtocol)protocol switch
+    {
+        CtProtocol.Tcp or CtProtocol.Udp or CtProtocol.UdpLite or CtProtocol.Sctp or CtProtocol.Dccp => TupleKind.Ports,
+        CtProtocol.Icmp or CtProtocol.IcmpV6 => TupleKind.Icmp,
+        CtProtocol.Gre => TupleKind.Keys,
+        _ => TupleKind.None,
+    };
 
     internal static IPAddress ToAddress(CtFamily family, UInt128 value)
     {
