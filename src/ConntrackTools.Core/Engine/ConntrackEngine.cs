@@ -392,10 +392,10 @@ public sealed class ConntrackEngine
         Backend = Backend,
         Count = (uint)_table.Count,
         Max = (uint)Settings.Max,
-        Found = (uint)Found,
-        Invalid = (uint)Invalid,
+        Found = (ulong)Found,
+        Invalid = (ulong)Invalid,
         Insert = 0,
-        Drop = (uint)Dropped,
+        Drop = (ulong)Dropped,
         Cpus = [],
     };
 

@@ -75,15 +75,19 @@ public sealed class EngineHost : IDisposable
                     Monitor.Enter(Gate);
                     try
                     {
-                        while (reader.TryRead(out var r))
+                        while (!_stop && reader.TryRead(out var r))
                         {
+                            var pass = true;
                             if (filter is not null)
                             {
                                 if (bpf is null || bpf.LinkType != r.LinkType) { bpf?.Dispose(); bpf = new BpfFilter(filter, r.LinkType); }
-                                if (!bpf.Matches(r.Data, r.OriginalLength)) continue;
+                                pass = bpf.Matches(r.Data, r.OriginalLength);
                             }
-                            if (_firstNs == long.MinValue) _firstNs = r.TimestampNs;
-                            Engine.Process(r.LinkType, r.Data, r.OriginalLength, r.TimestampNs);
+                            if (pass)
+                            {
+                                if (_firstNs == long.MinValue) _firstNs = r.TimestampNs;
+                                Engine.Process(r.LinkType, r.Data, r.OriginalLength, r.TimestampNs);
+                            }
                             if (++batch < 65536) continue;
                             // Let queries in, report progress, notice Ctrl+C.
                             batch = 0;
@@ -107,8 +111,9 @@ public sealed class EngineHost : IDisposable
                     bpf?.Dispose();
                 }
                 done += stream.Length;
+                if (_stop) break;
             }
-            State = CtEngineState.Completed;
+            State = _stop ? CtEngineState.Stopped : CtEngineState.Completed;
             progress?.Invoke(total, total, Engine.Packets);
         }
         catch (OperationCanceledException)
@@ -206,8 +211,16 @@ public sealed class EngineHost : IDisposable
     {
         _stop = true;
         if (_pcap != IntPtr.Zero) LibPcap.BreakLoop(_pcap);
-        _liveThread?.Join(5000);
-        if (State == CtEngineState.Running) State = CtEngineState.Stopped;
+        // The capture thread ends within its 100 ms read timeout; only then is the handle closed.
+        if (_liveThread is null || _liveThread.Join(5000)) ClosePcap();
+        if (State == CtEngineState.Running && _liveThread is not null) State = CtEngineState.Stopped;
+    }
+
+    private void ClosePcap()
+    {
+        if (_pcap == IntPtr.Zero) return;
+        LibPcap.Close(_pcap);
+        _pcap = IntPtr.Zero;
     }
 
     /// <summary>What Get-CtEngine shows.</summary>
@@ -236,13 +249,5 @@ public sealed class EngineHost : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        Stop();
-        if (_pcap != IntPtr.Zero)
-        {
-            LibPcap.Close(_pcap);
-            _pcap = IntPtr.Zero;
-        }
-    }
+    public void Dispose() => Stop();
 }

@@ -148,6 +148,7 @@ public sealed class EngineRule
         while (i < t.Length)
         {
             var word = t[i++].ToLowerInvariant();
+            for (var k = i; k < t.Length; k++) t[k] = t[k].ToLowerInvariant() is "zone" or "set" or "mark" ? t[k].ToLowerInvariant() : t[k];
             switch (word)
             {
                 case "ip": rule.Family = CtFamily.IPv4; break;
@@ -192,7 +193,7 @@ public sealed class EngineRule
     public override string ToString()
     {
         var parts = new List<string>();
-        if (Family is { } f) parts.Add(f.ToString().ToLowerInvariant());
+        if (Family is { } f) parts.Add(f == CtFamily.IPv6 ? "ip6" : "ip");
         if (Protocol is { } p) parts.Add(p.ToString().ToLowerInvariant());
         if (Source is { } s) parts.Add($"saddr {s}");
         if (Destination is { } d) parts.Add($"daddr {d}");

@@ -63,7 +63,10 @@ public sealed class RemoveCtConnectionCommand : CtConnectionFilterCmdlet
         if (!ShouldProcess($"{ct} in {Where(ct.Backend)}", "Remove connection")) return false;
         try
         {
-            ClientFor(ct.Backend).DeleteConnection(ct);
+            // An entry read from this very back end is deleted only if it still has its id; one read
+            // elsewhere (another namespace, an engine) is named by its tuple alone.
+            var sameBackend = NetworkNamespace is null || ct.Backend == Where();
+            ClientFor(sameBackend ? ct.Backend : null).DeleteConnection(ct, matchId: sameBackend && !ct.Backend.StartsWith("engine:", StringComparison.Ordinal));
             if (PassThru) WriteObject(ct);
             return true;
         }

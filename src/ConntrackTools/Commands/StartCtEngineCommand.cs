@@ -108,7 +108,7 @@ public sealed class StartCtEngineCommand : CtKernelCmdlet
         {
             WriteError(new ErrorRecord(ex, "CaptureDamaged", ErrorCategory.InvalidData, ex.Path)
             {
-                ErrorDetails = new ErrorDetails($"{ex.Message} The engine '{Name}' keeps the {host.Engine.Count} connections tracked before packet {ex.PacketNumber}; query it with Get-CtConnection -Engine {Name}."),
+                ErrorDetails = new ErrorDetails($"{ex.Message.TrimEnd('.')}. The engine '{Name}' keeps the {host.Engine.Count} connections tracked before packet {ex.PacketNumber}; query it with Get-CtConnection -Engine {Name}."),
             });
         }
         catch (ArgumentException ex)

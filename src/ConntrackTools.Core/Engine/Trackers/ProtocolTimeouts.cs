@@ -48,7 +48,7 @@ internal static class Sysctl
     public static string Normalize(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var n = name.Trim();
+        var n = name.Trim().ToLowerInvariant();
         foreach (var prefix in (ReadOnlySpan<string>)["/proc/sys/net/netfilter/", "net.netfilter.", "net/netfilter/"])
             if (n.StartsWith(prefix, StringComparison.Ordinal)) return n[prefix.Length..];
         return n;

@@ -194,13 +194,19 @@ public sealed class ConntrackClient : IDisposable
     /// Deletes one connection by original tuple, zone and id (IPCTNL_MSG_CT_DELETE), so an entry
     /// that was replaced since it was read is not hit. ENOENT when it is gone.
     /// </summary>
-    public void DeleteConnection(CtConnection ct)
+    public void DeleteConnection(CtConnection ct) => DeleteConnection(ct, matchId: true);
+
+    /// <summary>
+    /// Deletes one connection by original tuple and zone; with <paramref name="matchId"/> only if
+    /// it still has the id it was read with (an entry copied from elsewhere has another id).
+    /// </summary>
+    public void DeleteConnection(CtConnection ct, bool matchId)
     {
         ArgumentNullException.ThrowIfNull(ct);
         if (ct.Original.Source is null || ct.Original.Destination is null)
             throw new ArgumentException("The connection to delete has no original tuple; without one the kernel would flush the whole table.", nameof(ct));
         var seq = Begin(Nfnetlink.SubsysCtnetlink, CtMsg.IPCTNL_MSG_CT_DELETE, NetlinkSocket.NLM_F_REQUEST | NetlinkSocket.NLM_F_ACK, (byte)ct.Family);
-        FlowWriter.WriteIdentity(_writer, ct, withId: true);
+        FlowWriter.WriteIdentity(_writer, ct, withId: matchId);
         _writer.EndMessage(seq);
         _socket.Execute(_writer, seq, "delete connection");
     }
