@@ -37,7 +37,7 @@
             Tags         = @('conntrack', 'netfilter', 'nftables', 'firewall', 'Linux', 'ctnetlink')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = ''
-            ReleaseNotes = 'Kernel read path: Get-CtConnection, Get-CtExpectation, Get-CtStatistic.'
+            ReleaseNotes = 'Kernel read and write paths and events; the userspace tracking engine (Start-CtEngine) on captures and live interfaces.'
         }
     }
 }
