@@ -45,9 +45,10 @@ public sealed class EngineSettings
                 return;
         }
         if (TcpSettings.SysctlNames.Contains(bare)) { Tcp.Set(bare, value); return; }
-        if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, $"{bare} is a number of seconds.");
-        if (!Timeouts.TrySet(bare, (uint)value))
+        if (!ProtocolTimeouts.SysctlNames.Contains(bare))
             throw new ArgumentException($"'{name}' is not an engine setting. Settings are the nf_conntrack sysctls: {string.Join(", ", SettingNames)}.", nameof(name));
+        if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, $"{bare} is a number of seconds.");
+        Timeouts.Set(bare, (uint)value);
     }
 
     /// <summary>Reads a value by sysctl name.</summary>

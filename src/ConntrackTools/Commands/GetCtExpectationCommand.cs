@@ -20,6 +20,7 @@ public sealed class GetCtExpectationCommand : CtExpectationFilterCmdlet
         {
             // The engine core tracks no helpers yet, so it holds no expectations; the helpers issue adds them.
             ResolveEngine(Engine);
+            GetFilter();
             return;
         }
         using var client = OpenKernel();
