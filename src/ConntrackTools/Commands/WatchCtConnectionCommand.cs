@@ -68,18 +68,7 @@ public sealed class WatchCtConnectionCommand : CtConnectionFilterCmdlet
 
     private void Watch(ConntrackTools.Engine.ICtEventSource listener)
     {
-        using (listener)
-        {
-            var bound = MyInvocation.BoundParameters;
-            try
-            {
-                WatchLoop.Run(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null,
-                    IncludeLoss, WriteObject, WriteWarning, WriteVerbose, Cancellation);
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException)
-            {
-                Fail(ex, Where());
-            }
-        }
+        var bound = MyInvocation.BoundParameters;
+        RunWatch(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null, IncludeLoss);
     }
 }

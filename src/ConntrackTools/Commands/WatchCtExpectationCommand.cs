@@ -55,19 +55,8 @@ public sealed class WatchCtExpectationCommand : CtExpectationFilterCmdlet
             Fail(ex, Where());
             return;
         }
-        using (listener)
-        {
-            listener.ExpectationFilter = filter;
-            var bound = MyInvocation.BoundParameters;
-            try
-            {
-                WatchLoop.Run(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null,
-                    IncludeLoss, WriteObject, WriteWarning, WriteVerbose, Cancellation);
-            }
-            catch (Exception ex) when (ex is not PipelineStoppedException)
-            {
-                Fail(ex, Where());
-            }
-        }
+        listener.ExpectationFilter = filter;
+        var bound = MyInvocation.BoundParameters;
+        RunWatch(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null, IncludeLoss);
     }
 }

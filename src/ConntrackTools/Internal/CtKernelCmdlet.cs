@@ -69,6 +69,25 @@ public abstract class CtKernelCmdlet : CtCmdlet
         return host;
     }
 
+    /// <summary>
+    /// Runs a Watch-* command over <paramref name="listener"/> (disposed afterwards) until its
+    /// count, timeout or Ctrl+C; a failure of the source stops the command with its error.
+    /// </summary>
+    protected void RunWatch(Engine.ICtEventSource listener, double? timeoutSeconds, int? count, bool includeLoss)
+    {
+        using (listener)
+        {
+            try
+            {
+                WatchLoop.Run(listener, timeoutSeconds, count, includeLoss, WriteObject, WriteWarning, WriteVerbose, Cancellation);
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                Fail(ex, Where());
+            }
+        }
+    }
+
     /// <summary>Where this command acts, for ShouldProcess targets and error records.</summary>
     protected string Where(string? backend = null) =>
         NetworkNamespace is { } ns ? $"kernel:{ns}" : backend ?? "kernel";

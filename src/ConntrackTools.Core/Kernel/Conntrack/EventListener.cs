@@ -125,10 +125,8 @@ public sealed class ConntrackEventListener : Engine.ICtEventSource
         return true;
     }
 
-    /// <summary>Reports drops the kernel counted since the last report, if any (call when the watch ends).</summary>
-    public CtEventLoss? CheckLoss() => TakeLoss();
-
-    private CtEventLoss? TakeLoss()
+    /// <summary>Reports drops the kernel counted since the last report, if any (also called when the watch ends).</summary>
+    public CtEventLoss? CheckLoss()
     {
         var drops = _socket.Drops;
         if (drops is not { } d || d == _lastDrops) return null;
@@ -189,11 +187,11 @@ public sealed class ConntrackEventListener : Engine.ICtEventSource
                 {
                     // The kernel dropped events: say so where it happened, then keep reading.
                     Flush(batch);
-                    Add([TakeLoss() ?? new CtEventLoss { Time = DateTimeOffset.UtcNow, ReceiveBufferSize = _socket.ReceiveBufferSize }]);
+                    Add([CheckLoss() ?? new CtEventLoss { Time = DateTimeOffset.UtcNow, ReceiveBufferSize = _socket.ReceiveBufferSize }]);
                     continue;
                 }
                 Flush(batch);
-                if (!got && TakeLoss() is { } loss) Add([loss]);
+                if (!got && CheckLoss() is { } loss) Add([loss]);
             }
         }
         catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException && _stop)

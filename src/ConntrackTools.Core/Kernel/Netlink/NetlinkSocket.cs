@@ -223,17 +223,9 @@ public sealed class NetlinkSocket : IDisposable
             {
                 throw new NetlinkException(ex.NativeErrorCode, operation);
             }
-            var data = _receive.AsSpan(0, received);
-            while (data.Length >= NetlinkWriter.HeaderLength)
+            ReadOnlySpan<byte> data = _receive.AsSpan(0, received);
+            while (NextMessage(ref data, operation, out var type, out var flags, out var seq, out var payload))
             {
-                var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
-                if (length < NetlinkWriter.HeaderLength || length > data.Length)
-                    throw new InvalidDataException($"{operation}: malformed netlink message (length {length}, {data.Length} bytes left).");
-                var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-                var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-                var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
-                var payload = data[NetlinkWriter.HeaderLength..length];
-                data = data[Math.Min(NetlinkWriter.Align(length), data.Length)..];
                 if (seq != sequence) continue; // a late answer to an earlier request, or an event
                 if ((flags & NLM_F_DUMP_INTR) != 0) interrupted = true;
                 switch (type)
@@ -315,19 +307,35 @@ public sealed class NetlinkSocket : IDisposable
 
     private static void Dispatch(ReadOnlySpan<byte> data, NetlinkMessageHandler onMessage)
     {
-        while (data.Length >= NetlinkWriter.HeaderLength)
+        while (NextMessage(ref data, "receive events", out var type, out var flags, out var seq, out var payload))
         {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
-            if (length < NetlinkWriter.HeaderLength || length > data.Length)
-                throw new InvalidDataException($"receive events: malformed netlink message (length {length}, {data.Length} bytes left).");
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-            var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-            var seq = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
-            var payload = data[NetlinkWriter.HeaderLength..length];
-            data = data[Math.Min(NetlinkWriter.Align(length), data.Length)..];
             if (type is NLMSG_NOOP or NLMSG_ERROR or NLMSG_DONE) continue;
             onMessage(new NetlinkMessage(type, flags, seq, payload));
         }
+    }
+
+    /// <summary>
+    /// Takes the next message off a datagram: its header fields and payload; false at the end.
+    /// A length that does not fit is malformed data, named after <paramref name="operation"/>.
+    /// </summary>
+    private static bool NextMessage(ref ReadOnlySpan<byte> data, string operation, out ushort type, out ushort flags, out uint sequence, out ReadOnlySpan<byte> payload)
+    {
+        if (data.Length < NetlinkWriter.HeaderLength)
+        {
+            type = flags = 0;
+            sequence = 0;
+            payload = default;
+            return false;
+        }
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(data);
+        if (length < NetlinkWriter.HeaderLength || length > data.Length)
+            throw new InvalidDataException($"{operation}: malformed netlink message (length {length}, {data.Length} bytes left).");
+        type = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
+        flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
+        sequence = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
+        payload = data[NetlinkWriter.HeaderLength..length];
+        data = data[Math.Min(NetlinkWriter.Align(length), data.Length)..];
+        return true;
     }
 
     /// <summary>Reads an nlmsgerr: the negative errno, and NLMSGERR_ATTR_MSG when the kernel sent one.</summary>
