@@ -122,13 +122,13 @@ public class KernelWriteTests
         ],
     };
 
-    /// <summary>`conntrack -L -o extended` with what differs between two namespaces by time removed (the timeout column, use=).</summary>
+    /// <summary>`conntrack -L -o extended` with what differs between two namespaces by time removed (the timeout column, use=, delta-time=).</summary>
     private static List<string> Table(string ns)
     {
         var text = TestNetwork.Try(ns, "conntrack", "-L", "-o", "extended").Stdout;
         return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => Regex.Replace(l.Trim(), @"\s+", " "))
-            .Select(l => { var t = l.Split(' ').ToList(); t.RemoveAt(4); return Regex.Replace(string.Join(' ', t), @" use=\d+", ""); })
+            .Select(l => { var t = l.Split(' ').ToList(); t.RemoveAt(4); return Regex.Replace(string.Join(' ', t), @" (use|delta-time)=\d+", ""); })
             .Order(StringComparer.Ordinal)];
     }
 
