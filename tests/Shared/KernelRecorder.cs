@@ -185,13 +185,18 @@ public sealed class KernelRecorder : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (Alive().Count == 0) return true;
+            // The events alone can lag: a NEW not yet read would look like "nothing alive". The
+            // kernel's own count says whether entries remain; the DESTROYs are then awaited by Stop.
+            if (Alive().Count == 0 && KernelCount() == 0) return true;
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) return false;
             if (reap) Reap();
             lock (_gate) Monitor.Wait(_gate, left < interval ? left : interval);
         }
     }
+
+    /// <summary>Entries in the namespace's table now (`conntrack -C`).</summary>
+    private int KernelCount() => int.Parse(TestNetwork.Exec(Namespace, "conntrack", "-C").Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>Dumps the table (output thrown away) so that the kernel evicts expired entries now.</summary>
     public void Reap()
