@@ -40,6 +40,24 @@ public partial class SctpKernelParityTests(ITestOutputHelper output)
     [GeneratedRegex(@"^\s*\[(NEW|UPDATE)\]\s+sctp\s+132\s+(\d+)\s+(?:([A-Z_]+)\s+)?src=\S+\s+dst=\S+\s+sport=(\d+)")]
     private static partial Regex EventLine();
 
+    /// <summary>
+    /// The kernel prints the seconds left when it delivers the event, truncated: a timeout of 10 s
+    /// set a jiffy earlier prints as 9. Where the engine's event says t and the kernel's says t - 1,
+    /// with everything else equal, the kernel's line is taken as t; any other difference stays.
+    /// </summary>
+    private static List<string> WithinOneSecond(List<string> kernel, List<string> engine)
+    {
+        var result = new List<string>(kernel);
+        for (var i = 0; i < Math.Min(kernel.Count, engine.Count); i++)
+        {
+            var k = kernel[i].Split(' ', 3);
+            var e = engine[i].Split(' ', 3);
+            if (k.Length < 2 || e.Length < 2 || k[0] != e[0] || (k.Length > 2 ? k[2] : "") != (e.Length > 2 ? e[2] : "")) continue;
+            if (int.TryParse(k[1], out var kt) && int.TryParse(e[1], out var et) && kt == et - 1) result[i] = engine[i];
+        }
+        return result;
+    }
+
     private static string FindScript()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
@@ -103,7 +121,7 @@ public partial class SctpKernelParityTests(ITestOutputHelper output)
             var theirs = kernel.TryGetValue(port, out var k) ? k : [];
             output.WriteLine($"port {port}: kernel [{string.Join("; ", theirs)}]");
             output.WriteLine($"port {port}: engine [{string.Join("; ", flow.Events)}], {flow.Invalid} invalid");
-            Assert.Equal(theirs, flow.Events);
+            Assert.Equal(WithinOneSecond(theirs, flow.Events), flow.Events);
         }
         Assert.Equal(InvalidCount(net.A), invalid);
     }
