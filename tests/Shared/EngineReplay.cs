@@ -16,9 +16,16 @@ public static class EngineReplay
     public static string Step(string type, string? state, bool unreplied, bool assured, string? counters) =>
         string.Join(' ', new[] { type, state, unreplied ? "[UNREPLIED]" : null, assured ? "[ASSURED]" : null, counters }.Where(s => !string.IsNullOrEmpty(s)));
 
-    public sealed record Result(ConntrackEngine Engine, List<CtEvent> Events, Dictionary<string, List<string[]>> Kernel, Dictionary<string, List<string[]>> Replay);
+    public sealed record Result(ConntrackEngine Engine, List<CtEvent> Events, Dictionary<string, List<string[]>> Kernel, Dictionary<string, List<string[]>> Replay)
+    {
+        public List<CtExpectationEvent> ExpectationEvents { get; init; } = [];
+        public IReadOnlyList<KernelExpectationEvent> KernelExpectationEvents { get; init; } = [];
+    }
 
-    public static Result Run(KernelRecording recording, params string[] rules)
+    public static Result Run(KernelRecording recording, params string[] rules) => Run(recording, null, rules);
+
+    /// <summary>As <see cref="Run(KernelRecording, string[])"/>, with engine settings beyond the namespace's sysctls (helper options such as "nf_conntrack_ftp.loose").</summary>
+    public static Result Run(KernelRecording recording, IReadOnlyDictionary<string, long>? extraSettings, params string[] rules)
     {
         var settings = new EngineSettings();
         foreach (var (name, value) in recording.Sysctls)
@@ -26,10 +33,13 @@ public static class EngineReplay
             if (!long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) continue;
             try { settings.Set(name, n); } catch (ArgumentException) { } // settings the engine has no use for (buckets, log_invalid, ...)
         }
+        foreach (var (name, value) in extraSettings ?? new Dictionary<string, long>()) settings.Set(name, value);
         foreach (var r in rules) settings.Rules.Add(EngineRule.Parse(r));
         var engine = new ConntrackEngine("replay", settings);
         var events = new List<CtEvent>();
+        var expectations = new List<CtExpectationEvent>();
         engine.Subscribe(events.Add);
+        engine.SubscribeExpectations(expectations.Add);
         using (var reader = CaptureFileReader.Open(recording.CapturePath))
             while (reader.TryRead(out var r)) engine.Process(r.LinkType, r.Data, r.OriginalLength, r.TimestampNs);
         // The recorder waited for expiry (reaping by dumps), then flushed what was left.
@@ -55,7 +65,55 @@ public static class EngineReplay
                 e.Connection.Unreplied, e.Connection.Status.HasFlag(CtStatus.Assured),
                 e.Type == CtEventType.Destroy ? $"packets={e.Connection.OriginalPackets}/{e.Connection.ReplyPackets} bytes={e.Connection.OriginalBytes}/{e.Connection.ReplyBytes}" : null))]);
         }
-        return new Result(engine, events, kernel, replay);
+        return new Result(engine, events, kernel, replay) { ExpectationEvents = expectations, KernelExpectationEvents = recording.ExpectationEvents };
+    }
+
+    /// <summary>
+    /// An engine expectation event as `conntrack -E expect` prints one, reduced to what
+    /// <see cref="KernelExpectationEvent.Signature"/> keeps (not the timeout).
+    /// </summary>
+    public static string Signature(CtExpectationEvent e)
+    {
+        var x = e.Expectation;
+        var flags = new List<string>();
+        if (x.Flags.HasFlag(CtExpectationFlags.Permanent)) flags.Add("PERMANENT");
+        if (x.Flags.HasFlag(CtExpectationFlags.Inactive)) flags.Add("INACTIVE");
+        if (x.Flags.HasFlag(CtExpectationFlags.Userspace)) flags.Add("USERSPACE");
+        return string.Join(' ', new[]
+        {
+            e.Type.ToString().ToUpperInvariant(), $"proto={(int)x.Protocol}", Tuple(x.Tuple), "mask " + Tuple(x.Mask), "master " + Tuple(x.Master),
+            x.Zone != 0 ? $"zone={x.Zone}" : null, x.Class is { } c ? $"class={c}" : null, x.Helper is null ? null : $"helper={x.Helper}",
+            flags.Count > 0 ? string.Join(',', flags) : null,
+        }.Where(s => !string.IsNullOrEmpty(s)));
+    }
+
+    /// <summary>
+    /// The differences between the kernel's expectation events and the engine's: the same events
+    /// (tuple, mask, master, class, helper, flags), in the same order of creation, and a NEW's
+    /// timeout equal to the kernel's or one second more (conntrack prints the seconds left,
+    /// truncated, when the event is read).
+    /// </summary>
+    public static List<string> ExpectationDifferences(Result r)
+    {
+        var problems = new List<string>();
+        var kernel = r.KernelExpectationEvents.Select(e => (Sig: e.Signature, e.Type, e.Timeout)).ToList();
+        var engine = r.ExpectationEvents.Select(e => (Sig: Signature(e), e.Type, Timeout: e.Expectation.Timeout ?? 0)).ToList();
+        var ks = kernel.Select(k => k.Sig).Order(StringComparer.Ordinal).ToList();
+        var es = engine.Select(k => k.Sig).Order(StringComparer.Ordinal).ToList();
+        if (!ks.SequenceEqual(es))
+        {
+            problems.Add($"expectation events differ\n    kernel: {string.Join("\n            ", ks.DefaultIfEmpty("(none)"))}\n    engine: {string.Join("\n            ", es.DefaultIfEmpty("(none)"))}");
+            return problems;
+        }
+        var kNew = kernel.Where(k => k.Type == KernelEventType.New).ToList();
+        var eNew = engine.Where(k => k.Type == CtEventType.New).ToList();
+        if (!kNew.Select(k => k.Sig).SequenceEqual(eNew.Select(e => e.Sig)))
+            problems.Add($"expectations created in another order\n    kernel: {string.Join("\n            ", kNew.Select(k => k.Sig))}\n    engine: {string.Join("\n            ", eNew.Select(k => k.Sig))}");
+        else
+            for (var i = 0; i < kNew.Count; i++)
+                if (eNew[i].Timeout != kNew[i].Timeout && eNew[i].Timeout != kNew[i].Timeout + 1)
+                    problems.Add($"timeout of {kNew[i].Sig}: kernel {kNew[i].Timeout}, engine {eNew[i].Timeout}");
+        return problems;
     }
 
     /// <summary>The differences, one line each, or none when the engine did what the kernel did.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
+using ConntrackTools.Engine.Helpers;
 
 namespace ConntrackTools.Engine;
 
@@ -25,12 +26,25 @@ public sealed class ConntrackEngine
     private long _now;
     private long _nextExpiry = long.MaxValue;
 
+    // Helpers and expectations (nf_conntrack_helper.c, nf_conntrack_expect.c).
+    private readonly Dictionary<int, FlowHelp> _help = [];
+    private readonly List<Expectation> _expectations = []; // oldest first
+    private readonly List<Action<CtExpectationEvent>> _expectationListeners = [];
+    private readonly HelperCall _call;
+    private readonly GreKeymapLookup _greLookup;
+    private readonly Queue<string> _helperLog = new();
+    private uint _nextExpectationId = 1;
+    private long _nextExpectationExpiry = long.MaxValue;
+    private volatile bool _hasExpectationListeners;
+
     public ConntrackEngine(string name, EngineSettings? settings = null)
     {
         Name = name;
         Settings = settings ?? new EngineSettings();
         Backend = $"engine:{name}";
         _lookup = Lookup;
+        _call = new HelperCall(this);
+        _greLookup = (in QuotedTuple t) => GreKeymap.Lookup(t);
     }
 
     public string Name { get; }
@@ -56,6 +70,19 @@ public sealed class ConntrackEngine
     public long Truncated { get; private set; }
     public long Fragments { get; private set; }
 
+    // conntrack -S expect
+    public long ExpectationsNew { get; private set; }
+    public long ExpectationsCreated { get; private set; }
+    public long ExpectationsDeleted { get; private set; }
+
+    /// <summary>Expectations alive now.</summary>
+    public int ExpectationCount => _expectations.Count;
+
+    /// <summary>nf_ct_helper_log's messages, the latest 100: why a helper dropped a packet or could not expect.</summary>
+    public IReadOnlyList<string> HelperMessages { get { lock (_helperLog) return [.. _helperLog]; } }
+
+    internal GreKeymap GreKeymap { get; } = new();
+
     /// <summary>Bytes held by the flow table (flows and index), for the memory figure per flow.</summary>
     internal long TableBytes => _table.BytesAllocated + _timers.BytesAllocated;
 
@@ -76,6 +103,22 @@ public sealed class ConntrackEngine
     }
 
     private volatile bool _hasListeners;
+
+    /// <summary>Receives every expectation event (NEW, DESTROY) as it is made.</summary>
+    public void SubscribeExpectations(Action<CtExpectationEvent> listener)
+    {
+        lock (_expectationListeners) _expectationListeners.Add(listener);
+        _hasExpectationListeners = true;
+    }
+
+    public void UnsubscribeExpectations(Action<CtExpectationEvent> listener)
+    {
+        lock (_expectationListeners)
+        {
+            _expectationListeners.Remove(listener);
+            _hasExpectationListeners = _expectationListeners.Count > 0;
+        }
+    }
 
     /// <summary>Feeds one captured frame.</summary>
     public void Process(LinkType link, ReadOnlySpan<byte> frame, int originalLength, long timestampNs)
@@ -119,6 +162,7 @@ public sealed class ConntrackEngine
     {
         if (_epochNs == long.MinValue) _epochNs = timestampNs;
         if (timestampNs > _now) _now = timestampNs;
+        if (_now >= _nextExpectationExpiry) ExpireExpectations();
         if (_now < _nextExpiry) return;
         var nowMs = Ms(_now);
         while (_timers.TryPeek(out var dueMs, out var index) && dueMs <= nowMs)
@@ -150,6 +194,7 @@ public sealed class ConntrackEngine
         // Raw table, before conntrack: notrack, zone, mark.
         ushort zone = 0;
         uint mark = 0;
+        ConntrackHelper? helper = null;
         var rules = Settings.Rules;
         if (rules.Count > 0)
         {
@@ -169,6 +214,10 @@ public sealed class ConntrackEngine
                     case EngineRuleAction.Mark:
                         mark = r.Value;
                         break;
+                    case EngineRuleAction.Helper:
+                        // nft_ct_helper_obj_eval: the object's protocol must be the packet's; the first one set wins.
+                        helper ??= HelperRegistry.Find(r.Helper!, (CtProtocol)p.Protocol) is { } h && h.Supports(p.Family) ? h : null;
+                        break;
                 }
             }
         }
@@ -179,7 +228,7 @@ public sealed class ConntrackEngine
             _zone = zone;
             Span<byte> dst = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(dst, (uint)p.Destination);
-            switch (IcmpTracker.Error(p.L4, dst, _lookup, out _))
+            switch (IcmpTracker.Error(p.L4, dst, _lookup, out _, GreKeymap.Count > 0 ? _greLookup : null))
             {
                 case IcmpErrorResult.Related: Related++; return;
                 case IcmpErrorResult.Invalid: Invalid++; return;
@@ -194,7 +243,7 @@ public sealed class ConntrackEngine
             BinaryPrimitives.WriteUInt128BigEndian(src, p.Source);
             BinaryPrimitives.WriteUInt128BigEndian(dst, p.Destination);
             var hopLimit = p.Datagram.Length > 7 ? p.Datagram[7] : (byte)0;
-            switch (IcmpV6Tracker.Error(p.L4, src, dst, hopLimit, _lookup, out _))
+            switch (IcmpV6Tracker.Error(p.L4, src, dst, hopLimit, _lookup, out _, GreKeymap.Count > 0 ? _greLookup : null))
             {
                 case IcmpErrorResult.Related: Related++; return;
                 case IcmpErrorResult.Invalid: Invalid++; return;
@@ -215,6 +264,7 @@ public sealed class ConntrackEngine
                 break;
             case TupleKind.Keys:
                 tuple.DestinationId = (ushort)p.GreKey;
+                if (GreKeymap.Count > 0) tuple.SourceId = GreKeymap.Lookup(tuple);
                 break;
         }
 
@@ -223,7 +273,7 @@ public sealed class ConntrackEngine
             var index = _table.Find(tuple, zone, out var reply);
             if (index < 0)
             {
-                NewFlow(ref p, tuple, zone, mark);
+                NewFlow(ref p, tuple, zone, mark, helper);
                 return;
             }
             Found++;
@@ -236,7 +286,7 @@ public sealed class ConntrackEngine
 
     private bool Lookup(in QuotedTuple tuple, out bool replyDirection) => _table.Find(tuple, _zone, out replyDirection) >= 0;
 
-    private void NewFlow(ref ParsedPacket p, in QuotedTuple tuple, ushort zone, uint mark)
+    private void NewFlow(ref ParsedPacket p, in QuotedTuple tuple, ushort zone, uint mark, ConntrackHelper? ruleHelper)
     {
         // Which packets may create an entry (the trackers' new() checks and invert failures).
         var proto = (CtProtocol)p.Protocol;
@@ -249,18 +299,54 @@ public sealed class ConntrackEngine
         f.Key = FlowKey.From(tuple, zone);
         f.Mark = mark;
         f.StartNs = _now;
+
+        // init_conntrack: an expected connection is RELATED to its master; any other may get a helper.
+        var exp = _expectations.Count > 0 ? TakeExpectation(tuple, zone) : null;
+        FlowHelp? help = null;
+        if (exp is not null)
+        {
+            f.Status |= CtStatus.Expected;
+            f.Mark = _table[exp.MasterIndex].Mark;
+            help = new FlowHelp { Master = exp.MasterKey, Helper = exp.AssignHelper };
+            ExpectationsNew++;
+        }
+        if (help?.Helper is null)
+        {
+            var assign = ruleHelper;
+            if (assign is not null) f.Status |= CtStatus.Helper; // nft ct helper set, like the CT target, marks it explicit
+            else if (exp is null && Settings.AutomaticHelpers) assign = HelperRegistry.ByPort(tuple.Family, (CtProtocol)tuple.Protocol, tuple.DestinationId);
+            if (assign is not null) (help ??= new FlowHelp()).Helper = assign;
+        }
+        if (help is not null)
+        {
+            _help[index] = help;
+            f.Extensions |= FlowExtensions.Help;
+        }
+        if (exp?.ArrivalAction is { } arrived)
+        {
+            PrepareCall(index, help ?? new FlowHelp(), CtInfo.Related);
+            arrived(_call, exp);
+        }
+
         var events = ConntrackEvents.None;
         var verdict = RunTracker(ref f, reply: false, ref p, ref events, isNew: true, out var timeout);
         if (verdict is not (TrackerVerdict.Accept or TrackerVerdict.AcceptNoRefresh))
         {
-            _table.Release(index);
+            ReleaseNew(index);
             if (verdict == TrackerVerdict.Drop) Dropped++; else Invalid++;
+            return;
+        }
+        f.ExpiresNs = _now + timeout * NsPerSecond;
+        // nf_confirm: the helper reads the first packet too, before the entry is confirmed.
+        if (help?.Helper is not null && CallHelper(index, exp is null ? CtInfo.New : CtInfo.Related, p.L4) == HelperVerdict.Drop)
+        {
+            ReleaseNew(index);
+            Dropped++;
             return;
         }
         // nf_conntrack_confirm: the entry enters the table; NEW carries the state after this packet.
         f.Status |= CtStatus.Confirmed;
         f.Id = _nextId++;
-        f.ExpiresNs = _now + timeout * NsPerSecond;
         Account(ref f, reply: false, p.Length);
         _table.Insert(index);
         New++;
@@ -272,6 +358,10 @@ public sealed class ConntrackEngine
     private bool Existing(int index, bool reply, ref ParsedPacket p)
     {
         ref var f = ref _table[index];
+        // resolve_normal_ct: ctinfo as the packet arrives (SEEN_REPLY is set only after the tracker).
+        var info = reply ? CtInfo.EstablishedReply
+            : (f.Status & CtStatus.SeenReply) != 0 ? CtInfo.Established
+            : (f.Status & CtStatus.Expected) != 0 ? CtInfo.Related : CtInfo.New;
         var events = ConntrackEvents.None;
         var verdict = RunTracker(ref f, reply, ref p, ref events, isNew: false, out var timeout);
         switch (verdict)
@@ -304,6 +394,7 @@ public sealed class ConntrackEngine
                     f.Status |= CtStatus.SeenReply;
                     events |= ConntrackEvents.Reply;
                 }
+                if ((f.Extensions & FlowExtensions.Help) != 0 && CallHelper(index, info, p.L4) == HelperVerdict.Drop) Dropped++;
                 break;
         }
         if (events != ConntrackEvents.None && _hasListeners) Emit(CtEventType.Update, index);
@@ -359,7 +450,15 @@ public sealed class ConntrackEngine
     {
         Deleted++;
         if (_hasListeners) Emit(CtEventType.Destroy, index, atNs);
+        if ((_table[index].Extensions & FlowExtensions.Help) != 0) DestroyHelp(index);
         _table.Remove(index);
+    }
+
+    /// <summary>A new entry that is not confirmed after all (invalid first packet, or a helper's drop).</summary>
+    private void ReleaseNew(int index)
+    {
+        if ((_table[index].Extensions & FlowExtensions.Help) != 0) DestroyHelp(index);
+        _table.Release(index);
     }
 
     /// <summary>Removes every entry (conntrack -F): a DESTROY each.</summary>
@@ -396,8 +495,206 @@ public sealed class ConntrackEngine
         Invalid = (ulong)Invalid,
         Insert = 0,
         Drop = (ulong)Dropped,
+        ExpectationNew = (ulong)ExpectationsNew,
+        ExpectationCreate = (ulong)ExpectationsCreated,
+        ExpectationDelete = (ulong)ExpectationsDeleted,
         Cpus = [],
     };
+
+    // ---- Helpers and expectations ----
+
+    private void PrepareCall(int index, FlowHelp help, CtInfo info)
+    {
+        ref var f = ref _table[index];
+        var key = f.Key.Tuple;
+        IcmpTracker.TryInvert(key, out var reply);
+        _call.FlowIndex = index;
+        _call.Help = help;
+        _call.Info = info;
+        _call.Original = key;
+        _call.Reply = reply;
+        _call.Zone = f.Key.Zone;
+        _call.Status = f.Status;
+        _call.Master = help.Master?.Tuple;
+    }
+
+    private HelperVerdict CallHelper(int index, CtInfo info, ReadOnlySpan<byte> l4)
+    {
+        if (!_help.TryGetValue(index, out var help) || help.Helper is null) return HelperVerdict.Accept;
+        PrepareCall(index, help, info);
+        return help.Helper.Help(_call, l4);
+    }
+
+    private void DestroyHelp(int index)
+    {
+        if (!_help.Remove(index, out var help)) return;
+        if (help.Helper is not null)
+        {
+            PrepareCall(index, help, CtInfo.Established);
+            help.Helper.Destroy(_call);
+        }
+        // nf_ct_remove_expectations: they die with their master.
+        while (help.Expectations.Count > 0) RemoveExpectation(help.Expectations[0]);
+        if (GreKeymap.Count > 0) GreKeymap.RemoveAll(index);
+        _table[index].Extensions &= unchecked((byte)~FlowExtensions.Help);
+    }
+
+    /// <summary>nf_ct_find_expectation: the newest live expectation the tuple matches; unlinked (DESTROY) unless permanent.</summary>
+    private Expectation? TakeExpectation(in QuotedTuple tuple, ushort zone)
+    {
+        var exp = FindExpectation(tuple, zone, activeOnly: true);
+        if (exp is null) return null;
+        if ((exp.Flags & CtExpectationFlags.Permanent) == 0) RemoveExpectation(exp);
+        return exp;
+    }
+
+    internal Expectation? FindExpectation(in QuotedTuple tuple, ushort zone, bool activeOnly)
+    {
+        for (var i = _expectations.Count - 1; i >= 0; i--)
+        {
+            var e = _expectations[i];
+            if (activeOnly && (e.Flags & CtExpectationFlags.Inactive) != 0) continue;
+            if (e.Matches(tuple, zone)) return e;
+        }
+        return null;
+    }
+
+    /// <summary>nf_ct_expect_related: __nf_ct_expect_check, then nf_ct_expect_insert and IPEXP_NEW.</summary>
+    internal ExpectResult ExpectRelated(HelperCall call, Expectation exp, bool skipMaster)
+    {
+        var master = call.Help;
+        if (master.Helper is null) return ExpectResult.NoHelper;
+        exp.MasterIndex = call.FlowIndex;
+        exp.MasterKey = _table[call.FlowIndex].Key;
+        exp.MasterHelper = master.Helper;
+        for (var k = 0; k < _expectations.Count; k++)
+        {
+            var i = _expectations[k];
+            if ((skipMaster || i.MasterIndex == exp.MasterIndex) && i.SameAs(exp))
+            {
+                if (i.Class != exp.Class || i.MasterIndex != exp.MasterIndex) return ExpectResult.AlreadyExists;
+                RemoveExpectation(i); // the new one replaces it
+                break;
+            }
+            if (i.ClashesWith(exp)) return ExpectResult.Busy;
+        }
+        var policies = master.Helper.Policies;
+        var policy = exp.Class < policies.Count ? policies[exp.Class] : default;
+        if (exp.Class >= master.Expecting.Length) Array.Resize(ref master.Expecting, exp.Class + 1);
+        if (policy.MaxExpected > 0 && master.Expecting[exp.Class] >= policy.MaxExpected)
+        {
+            // evict_oldest_expect: the oldest of its class (the list is newest first).
+            var oldest = master.Expectations.FindLast(e => e.Class == exp.Class);
+            if (oldest is not null) RemoveExpectation(oldest);
+            if (master.Expecting[exp.Class] >= policy.MaxExpected) return ExpectResult.TooMany;
+        }
+        if (_expectations.Count >= Settings.ExpectMax)
+        {
+            HelperLog(master.Helper.Name, "nf_conntrack: expectation table full");
+            return ExpectResult.TooMany;
+        }
+        exp.Id = _nextExpectationId++;
+        exp.ExpiresNs = _now + policy.Timeout * NsPerSecond;
+        exp.Linked = true;
+        master.Expectations.Insert(0, exp);
+        master.Expecting[exp.Class]++;
+        _expectations.Add(exp);
+        if (exp.ExpiresNs < _nextExpectationExpiry) _nextExpectationExpiry = exp.ExpiresNs;
+        ExpectationsCreated++;
+        if (_hasExpectationListeners) EmitExpectation(CtEventType.New, exp);
+        return ExpectResult.Added;
+    }
+
+    /// <summary>nf_ct_unlink_expect: out of the table and its master's list, with IPEXP_DESTROY; false when already gone.</summary>
+    internal bool RemoveExpectation(Expectation exp)
+    {
+        if (!exp.Linked) return false;
+        exp.Linked = false;
+        _expectations.Remove(exp);
+        if (_help.TryGetValue(exp.MasterIndex, out var master))
+        {
+            master.Expectations.Remove(exp);
+            master.Expecting[exp.Class]--;
+        }
+        ExpectationsDeleted++;
+        if (_hasExpectationListeners) EmitExpectation(CtEventType.Destroy, exp);
+        return true;
+    }
+
+    internal void SetExpectationTimeout(Expectation exp, uint seconds)
+    {
+        if (!exp.Linked) return;
+        exp.ExpiresNs = _now + seconds * NsPerSecond;
+        _nextExpectationExpiry = _expectations.Min(e => e.ExpiresNs);
+    }
+
+    private void ExpireExpectations()
+    {
+        foreach (var e in _expectations.Where(e => e.ExpiresNs <= _now).OrderBy(e => e.ExpiresNs).ToList()) RemoveExpectation(e);
+        _nextExpectationExpiry = _expectations.Count == 0 ? long.MaxValue : _expectations.Min(e => e.ExpiresNs);
+    }
+
+    internal void RefreshFlow(int index, uint seconds)
+    {
+        ref var f = ref _table[index];
+        if ((f.Status & CtStatus.FixedTimeout) != 0) return;
+        var expires = _now + seconds * NsPerSecond;
+        if ((f.Status & CtStatus.Confirmed) == 0) f.ExpiresNs = expires; // confirm schedules it
+        else SetExpiry(ref f, index, expires);
+    }
+
+    internal bool KillFlow(in QuotedTuple tuple, ushort zone)
+    {
+        var index = _table.Find(tuple, zone, out _);
+        if (index < 0) return false;
+        Destroy(index, _now);
+        return true;
+    }
+
+    internal void HelperLog(string helper, string message)
+    {
+        lock (_helperLog)
+        {
+            if (_helperLog.Count == 100) _helperLog.Dequeue();
+            _helperLog.Enqueue($"{FromNs(_now):O} nf_ct_{helper}: {message}");
+        }
+    }
+
+    private void EmitExpectation(CtEventType type, Expectation exp)
+    {
+        var e = new CtExpectationEvent { Type = type, Time = FromNs(_now), Expectation = ToExpectation(exp), Backend = Backend };
+        lock (_expectationListeners)
+            foreach (var l in _expectationListeners) l(e);
+    }
+
+    /// <summary>The expectation table now (oldest first).</summary>
+    public List<CtExpectation> SnapshotExpectations() => [.. _expectations.Select(ToExpectation)];
+
+    private CtExpectation ToExpectation(Expectation e)
+    {
+        var all = e.Family == CtFamily.IPv4 ? (UInt128)uint.MaxValue : UInt128.MaxValue;
+        return new CtExpectation
+        {
+            Id = e.Id,
+            Family = e.Family,
+            Tuple = ToTuple(e.Tuple),
+            Mask = new CtTuple
+            {
+                Source = ToAddress(e.Family, e.SourceMask),
+                Destination = ToAddress(e.Family, all),
+                Protocol = e.Protocol,
+                SourcePort = e.SourcePortMask,
+                DestinationPort = ushort.MaxValue,
+            },
+            Master = ToTuple(e.MasterKey.Tuple),
+            Timeout = e.ExpiresNs > _now ? (uint)((e.ExpiresNs - _now) / NsPerSecond) : 0,
+            Helper = e.MasterHelper?.Name,
+            Class = (uint)e.Class,
+            Flags = e.Flags,
+            Zone = e.Zone,
+            Backend = Backend,
+        };
+    }
 
     private CtConnection ToConnection(int index)
     {
@@ -419,6 +716,11 @@ public sealed class ConntrackEngine
             Use = 1,
             Backend = Backend,
         };
+        if ((f.Extensions & FlowExtensions.Help) != 0 && _help.TryGetValue(index, out var help))
+        {
+            ct.Helper = help.Helper?.Name;
+            if (help.Master is { } m) ct.Master = ToTuple(m.Tuple);
+        }
         if (Settings.Accounting)
         {
             ct.OriginalPackets = f.OriginalPackets;

@@ -23,12 +23,27 @@ public sealed class EngineSettings
     /// <summary>nf_conntrack_max: the table's limit; new flows beyond it are dropped (early drop is not modelled).</summary>
     public int Max { get; set; } = 262144;
 
+    /// <summary>nf_conntrack_helper: assign helpers by port to connections no rule gave one (off, as kernels before 6.0 were told to be; later kernels lack it).</summary>
+    public bool AutomaticHelpers { get; set; }
+
+    /// <summary>nf_conntrack_expect_max: the expectation table's limit.</summary>
+    public int ExpectMax { get; set; } = 4096;
+
     /// <summary>The raw-table rules, in order: what is not tracked, and which zone or mark a packet gets.</summary>
     public IList<EngineRule> Rules { get; } = new List<EngineRule>();
 
-    /// <summary>Every name <see cref="Set"/> takes.</summary>
+    private readonly Dictionary<string, long> _helperOptions = new(StringComparer.Ordinal);
+
+    /// <summary>Every name <see cref="Set"/> takes: the sysctls, then the helpers' module options ("nf_conntrack_ftp.loose").</summary>
     public static IReadOnlyList<string> SettingNames { get; } =
-        [.. TcpSettings.SysctlNames, .. ProtocolTimeouts.SysctlNames, "nf_conntrack_acct", "nf_conntrack_timestamp", "nf_conntrack_max"];
+        [.. TcpSettings.SysctlNames, .. ProtocolTimeouts.SysctlNames, "nf_conntrack_acct", "nf_conntrack_timestamp", "nf_conntrack_max",
+         "nf_conntrack_helper", "nf_conntrack_expect_max", .. Helpers.HelperRegistry.OptionNames.Select(o => o.Name)];
+
+    /// <summary>A helper's module option, set or default.</summary>
+    public long HelperOption(string name) =>
+        TryGetHelperOption(name, out var v) ? v : Helpers.HelperRegistry.OptionNames.First(o => o.Name == name).Default;
+
+    internal bool TryGetHelperOption(string name, out long value) => _helperOptions.TryGetValue(name, out value);
 
     /// <summary>Sets a value by sysctl name (with or without "net.netfilter."); unknown names throw ArgumentException.</summary>
     public void Set(string name, long value)
@@ -43,6 +58,19 @@ public sealed class EngineSettings
                 if (value is < 1 or > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, "nf_conntrack_max is 1 or more.");
                 Max = (int)value;
                 return;
+            case "nf_conntrack_helper": AutomaticHelpers = value != 0; return;
+            case "nf_conntrack_expect_max":
+                if (value is < 1 or > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, "nf_conntrack_expect_max is 1 or more.");
+                ExpectMax = (int)value;
+                return;
+        }
+        if (bare.Contains('.'))
+        {
+            if (!Helpers.HelperRegistry.OptionNames.Any(o => o.Name == bare))
+                throw new ArgumentException($"'{name}' is not a helper option. Options are: {string.Join(", ", Helpers.HelperRegistry.OptionNames.Select(o => o.Name))}.", nameof(name));
+            if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, $"{bare} is 0 or a positive number.");
+            _helperOptions[bare] = value;
+            return;
         }
         if (TcpSettings.SysctlNames.Contains(bare)) { Tcp.Set(bare, value); return; }
         if (!ProtocolTimeouts.SysctlNames.Contains(bare))
@@ -61,7 +89,10 @@ public sealed class EngineSettings
             case "nf_conntrack_acct": return Accounting ? 1 : 0;
             case "nf_conntrack_timestamp": return Timestamps ? 1 : 0;
             case "nf_conntrack_max": return Max;
+            case "nf_conntrack_helper": return AutomaticHelpers ? 1 : 0;
+            case "nf_conntrack_expect_max": return ExpectMax;
         }
+        if (Helpers.HelperRegistry.OptionNames.Any(o => o.Name == bare)) return HelperOption(bare);
         if (TcpSettings.SysctlNames.Contains(bare)) return Tcp.Get(bare);
         if (Timeouts.TryGet(bare, out var v)) return v;
         throw new ArgumentException($"'{name}' is not an engine setting.", nameof(name));
@@ -81,6 +112,8 @@ public enum EngineRuleAction
     Zone,
     /// <summary>nft `meta mark set N` before conntrack: new entries get the mark N.</summary>
     Mark,
+    /// <summary>nft `ct helper set NAME`: a new connection of the helper's protocol gets the helper (the first such rule wins).</summary>
+    Helper,
 }
 
 /// <summary>
@@ -94,6 +127,9 @@ public sealed class EngineRule
 
     /// <summary>For Zone and Mark: the zone or mark set.</summary>
     public uint Value { get; set; }
+
+    /// <summary>For Helper: the helper's name ("ftp", "sip", ...).</summary>
+    public string? Helper { get; set; }
     public CtFamily? Family { get; set; }
     public CtProtocol? Protocol { get; set; }
     public IPNetwork? Source { get; set; }
@@ -132,7 +168,7 @@ public sealed class EngineRule
     /// <summary>
     /// Reads a rule in nft's words: optional match terms (ip, ip6, a protocol name or number,
     /// saddr/daddr ADDRESS[/LEN], sport/dport/port N) then one action: notrack, ct zone set N,
-    /// meta mark set N (or mark set N). Example: "udp dport 53 notrack", "ip saddr 10.0.0.0/8 ct zone set 5".
+    /// meta mark set N (or mark set N), ct helper set NAME. Example: "udp dport 53 notrack", "ip saddr 10.0.0.0/8 ct zone set 5".
     /// </summary>
     public static EngineRule Parse(string text)
     {
@@ -161,6 +197,14 @@ public sealed class EngineRule
                 case "port": rule.Port = PortNumber(Next(word)); break;
                 case "th": break;
                 case "notrack": rule.Action = EngineRuleAction.NoTrack; action = true; break;
+                case "ct" when i < t.Length && t[i].Equals("helper", StringComparison.OrdinalIgnoreCase):
+                    i++;
+                    if (!Next("helper").Equals("set", StringComparison.OrdinalIgnoreCase)) throw Bad(text, "expected 'ct helper set NAME'");
+                    rule.Helper = Next("set").Trim('"');
+                    if (Helpers.HelperRegistry.Find(rule.Helper) is null) throw Bad(text, $"there is no helper '{rule.Helper}' (helpers: {Helpers.HelperRegistry.Names})");
+                    rule.Action = EngineRuleAction.Helper;
+                    action = true;
+                    break;
                 case "ct":
                     if (Next(word) != "zone" || Next("zone") != "set") throw Bad(text, "expected 'ct zone set N'");
                     rule.Action = EngineRuleAction.Zone;
@@ -184,12 +228,12 @@ public sealed class EngineRule
                     break;
             }
         }
-        if (!action) throw Bad(text, "it has no action (notrack, ct zone set N, meta mark set N)");
+        if (!action) throw Bad(text, "it has no action (notrack, ct zone set N, meta mark set N, ct helper set NAME)");
         return rule;
     }
 
     private static ArgumentException Bad(string text, string why) =>
-        new($"The rule '{text}' cannot be read: {why}. Rules read like nft's: 'udp dport 53 notrack', 'ip saddr 10.0.0.0/8 ct zone set 5', 'tcp port 80 meta mark set 0x1'.");
+        new($"The rule '{text}' cannot be read: {why}. Rules read like nft's: 'udp dport 53 notrack', 'ip saddr 10.0.0.0/8 ct zone set 5', 'tcp port 80 meta mark set 0x1', 'ip daddr 192.0.2.1 tcp dport 21 ct helper set ftp'.");
 
     public override string ToString()
     {
@@ -205,6 +249,7 @@ public sealed class EngineRule
         {
             EngineRuleAction.NoTrack => "notrack",
             EngineRuleAction.Zone => $"ct zone set {Value}",
+            EngineRuleAction.Helper => $"ct helper set \"{Helper}\"",
             _ => string.Create(CultureInfo.InvariantCulture, $"meta mark set 0x{Value:x}"),
         });
         return string.Join(' ', parts);

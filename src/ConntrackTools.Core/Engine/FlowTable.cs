@@ -65,7 +65,17 @@ internal struct Flow
     public uint Id;
     public uint Mark;
 
+    /// <summary>FlowExtensions: what the engine keeps beside the flow (its helper, master and expectations).</summary>
+    public byte Extensions;
+
     public readonly bool InUse => (Status & CtStatus.Confirmed) != 0;
+}
+
+/// <summary>Bits of <see cref="Flow.Extensions"/>.</summary>
+internal static class FlowExtensions
+{
+    /// <summary>The flow has a helper, a master or expectations (nf_conn_help), kept in the engine's side table.</summary>
+    public const byte Help = 1;
 }
 
 /// <summary>

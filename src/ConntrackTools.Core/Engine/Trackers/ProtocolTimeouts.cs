@@ -49,6 +49,9 @@ internal static class Sysctl
     {
         ArgumentNullException.ThrowIfNull(name);
         var n = name.Trim().ToLowerInvariant();
+        // A module parameter's file: /sys/module/nf_conntrack_ftp/parameters/loose is nf_conntrack_ftp.loose.
+        if (n.StartsWith("/sys/module/", StringComparison.Ordinal) && n.Split('/') is [_, _, _, var module, "parameters", var option])
+            return module + "." + option;
         foreach (var prefix in (ReadOnlySpan<string>)["/proc/sys/net/netfilter/", "net.netfilter.", "net/netfilter/"])
             if (n.StartsWith(prefix, StringComparison.Ordinal)) return n[prefix.Length..];
         return n;
