@@ -264,7 +264,7 @@ public sealed class ConntrackEngine
                 break;
             case TupleKind.Keys:
                 tuple.DestinationId = (ushort)p.GreKey;
-                if (GreKeymap.Count > 0) tuple.SourceId = GreKeymap.Lookup(tuple);
+                if (GreKeymap.Count > 0 && GreTracker.IsEnhanced(p.L4)) tuple.SourceId = GreKeymap.Lookup(tuple); // version 1 (PPTP) only
                 break;
         }
 
@@ -527,14 +527,15 @@ public sealed class ConntrackEngine
 
     private void DestroyHelp(int index)
     {
-        if (!_help.Remove(index, out var help)) return;
+        if (!_help.TryGetValue(index, out var help)) return;
         if (help.Helper is not null)
         {
             PrepareCall(index, help, CtInfo.Established);
             help.Helper.Destroy(_call);
         }
-        // nf_ct_remove_expectations: they die with their master.
-        while (help.Expectations.Count > 0) RemoveExpectation(help.Expectations[0]);
+        // nf_ct_remove_expectations: they die with their master (RemoveExpectation takes each off the master's list).
+        foreach (var e in help.Expectations.ToArray()) RemoveExpectation(e);
+        _help.Remove(index);
         if (GreKeymap.Count > 0) GreKeymap.RemoveAll(index);
         _table[index].Extensions &= unchecked((byte)~FlowExtensions.Help);
     }
@@ -578,8 +579,7 @@ public sealed class ConntrackEngine
             }
             if (i.ClashesWith(exp)) return ExpectResult.Busy;
         }
-        var policies = master.Helper.Policies;
-        var policy = exp.Class < policies.Count ? policies[exp.Class] : default;
+        var policy = master.Helper.Policy(exp.Class, Settings);
         if (exp.Class >= master.Expecting.Length) Array.Resize(ref master.Expecting, exp.Class + 1);
         if (policy.MaxExpected > 0 && master.Expecting[exp.Class] >= policy.MaxExpected)
         {

@@ -51,6 +51,10 @@ internal abstract class ConntrackHelper
     /// <summary>Expectation classes, indexed by class number.</summary>
     public abstract IReadOnlyList<ExpectPolicy> Policies { get; }
 
+    /// <summary>The policy of a class as the engine is set up (conntrackd's helpers take theirs from options).</summary>
+    public virtual ExpectPolicy Policy(int expectClass, EngineSettings settings) =>
+        expectClass < Policies.Count ? Policies[expectClass] : default;
+
     /// <summary>What each kind of expectation fixes and what it reads from the payload.</summary>
     public abstract IReadOnlyList<CtExpectationShape> Shapes { get; }
 
@@ -59,7 +63,7 @@ internal abstract class ConntrackHelper
 
     public virtual IReadOnlyList<HelperOption> Options => [];
 
-    /// <summary>conntrackd's userspace helpers are never assigned automatically, and their expectations carry USERSPACE.</summary>
+    /// <summary>conntrackd's userspace helpers (nfnetlink_cthelper): never assigned automatically.</summary>
     public virtual bool Userspace => false;
 
     /// <summary>Whether the old automatic assignment by port (nf_conntrack_helper=1) could pick this helper.</summary>
@@ -82,7 +86,8 @@ internal abstract class ConntrackHelper
         Name = Name,
         Protocol = Protocol,
         Ports = [.. Ports],
-        Policies = [.. Policies.Select((p, i) => new CtExpectPolicy { Class = i, Name = p.Name, MaxExpected = p.MaxExpected, Timeout = p.Timeout })],
+        Policies = [.. Policies.Select((p, i) => settings is null ? p : Policy(i, settings))
+            .Select((p, i) => new CtExpectPolicy { Class = i, Name = p.Name, MaxExpected = p.MaxExpected, Timeout = p.Timeout })],
         Expectations = [.. Shapes],
         Options = new SortedDictionary<string, long>(Options.ToDictionary(o => o.Name, o => settings?.HelperOption(OptionName(o.Name)) ?? o.Default), StringComparer.Ordinal),
         Userspace = Userspace,

@@ -145,12 +145,8 @@ internal sealed class GreKeymap
 
     public int Count => _entries.Count;
 
-    public void Add(int owner, in QuotedTuple tuple)
-    {
-        foreach (var e in _entries)
-            if (Same(e.Tuple, tuple)) return; // the kernel keeps the first (nf_ct_gre_keymap_add returns -EEXIST)
-        _entries.Add((owner, tuple));
-    }
+    /// <summary>Adds an entry; the kernel keeps equal entries of other connections too, and the helper limits its own.</summary>
+    public void Add(int owner, in QuotedTuple tuple) => _entries.Add((owner, tuple));
 
     public void RemoveAll(int owner) => _entries.RemoveAll(e => e.Owner == owner);
 
@@ -162,7 +158,4 @@ internal sealed class GreKeymap
                 return k.SourceId;
         return 0;
     }
-
-    private static bool Same(in QuotedTuple a, in QuotedTuple b) =>
-        a.Family == b.Family && a.Source == b.Source && a.Destination == b.Destination && a.DestinationId == b.DestinationId;
 }
