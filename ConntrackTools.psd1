@@ -17,6 +17,7 @@
         'Get-CtConnection'
         'Get-CtEngine'
         'Get-CtExpectation'
+        'Get-CtHelper'
         'Get-CtStatistic'
         'New-CtConnection'
         'New-CtExpectation'

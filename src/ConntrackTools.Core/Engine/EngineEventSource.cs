@@ -11,24 +11,52 @@ public sealed class EngineEventSource : ICtEventSource
 {
     private readonly EngineHost _host;
     private readonly BlockingCollection<object> _queue;
-    private readonly Action<CtEvent> _handler;
-    private readonly CtConnectionFilterBox _filter;
+    private readonly Action<ConntrackEngine> _subscribe;
+    private readonly Action<ConntrackEngine> _unsubscribe;
     private long _received;
     private long _lost;
     private long _reported;
 
+    /// <summary>Connection events of the given types that match the filter.</summary>
     public EngineEventSource(EngineHost host, CtEventType[] types, Kernel.Conntrack.CtConnectionFilter? filter, int capacity = 1 << 16)
+        : this(host, capacity)
+    {
+        Action<CtEvent> handler = e =>
+        {
+            if (Array.IndexOf(types, e.Type) >= 0 && (filter is null || filter.Matches(e.Connection))) Offer(e);
+            else Interlocked.Increment(ref _received);
+        };
+        _subscribe = engine => engine.Subscribe(handler);
+        _unsubscribe = engine => engine.Unsubscribe(handler);
+    }
+
+    private EngineEventSource(EngineHost host, int capacity, Action<ConntrackEngine>? subscribe = null, Action<ConntrackEngine>? unsubscribe = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         _host = host;
         _queue = new BlockingCollection<object>(new ConcurrentQueue<object>(), capacity);
-        _filter = new CtConnectionFilterBox(filter);
-        _handler = e =>
+        _subscribe = subscribe ?? (_ => { });
+        _unsubscribe = unsubscribe ?? (_ => { });
+    }
+
+    /// <summary>Expectation events (NEW, DESTROY) of the given types that match the filter.</summary>
+    public static EngineEventSource ForExpectations(EngineHost host, CtEventType[] types, Kernel.Conntrack.CtExpectationFilter? filter, int capacity = 1 << 16)
+    {
+        EngineEventSource? source = null;
+        Action<CtExpectationEvent> handler = e =>
         {
-            Interlocked.Increment(ref _received);
-            if (Array.IndexOf(types, e.Type) < 0 || !_filter.Matches(e.Connection)) return;
-            if (!_queue.TryAdd(e)) Interlocked.Increment(ref _lost);
+            if (Array.IndexOf(types, e.Type) >= 0 && (filter is null || filter.Matches(e.Expectation))) source!.Offer(e);
+            else Interlocked.Increment(ref source!._received);
         };
+        source = new EngineEventSource(host, capacity, engine => engine.SubscribeExpectations(handler), engine => engine.UnsubscribeExpectations(handler));
+        return source;
+    }
+
+    /// <summary>Queues an event for the watcher; when the queue is full it is dropped and counted.</summary>
+    private void Offer(object e)
+    {
+        Interlocked.Increment(ref _received);
+        if (!_queue.TryAdd(e)) Interlocked.Increment(ref _lost);
     }
 
     public string Backend => _host.Engine.Backend;
@@ -36,7 +64,7 @@ public sealed class EngineEventSource : ICtEventSource
     public long Received => Interlocked.Read(ref _received);
     public long Lost => Interlocked.Read(ref _lost);
 
-    public void Start() => _host.Engine.Subscribe(_handler);
+    public void Start() => _subscribe(_host.Engine);
 
     public bool TryTake(out object? item, int millisecondsTimeout, CancellationToken cancel)
     {
@@ -55,14 +83,10 @@ public sealed class EngineEventSource : ICtEventSource
 
     public void Dispose()
     {
-        _host.Engine.Unsubscribe(_handler);
+        _unsubscribe(_host.Engine);
         _queue.Dispose();
     }
 
-    private sealed class CtConnectionFilterBox(Kernel.Conntrack.CtConnectionFilter? filter)
-    {
-        public bool Matches(CtConnection ct) => filter is null || filter.Matches(ct);
-    }
 }
 
 /// <summary>A source of events for Watch-CtConnection / Watch-CtExpectation: the kernel's or an engine's.</summary>

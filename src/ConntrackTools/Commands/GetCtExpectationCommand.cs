@@ -18,9 +18,12 @@ public sealed class GetCtExpectationCommand : CtExpectationFilterCmdlet
     {
         if (Engine is not null)
         {
-            // The engine core tracks no helpers yet, so it holds no expectations; the helpers issue adds them.
-            ResolveEngine(Engine);
-            GetFilter();
+            var host = ResolveEngine(Engine);
+            var engineFilter = GetFilter();
+            List<CtExpectation> table;
+            lock (host.Gate) table = host.Engine.SnapshotExpectations();
+            foreach (var exp in table)
+                if (engineFilter.Matches(exp)) WriteObject(exp);
             return;
         }
         using var client = OpenKernel();

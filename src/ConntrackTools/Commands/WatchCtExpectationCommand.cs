@@ -38,13 +38,15 @@ public sealed class WatchCtExpectationCommand : CtExpectationFilterCmdlet
 
     protected override void ProcessRecord()
     {
+        var filter = GetFilter();
+        var bound = MyInvocation.BoundParameters;
         if (Engine is not null)
         {
-            // The engine core has no helpers yet, so no expectation events; the helpers issue adds them.
-            ResolveEngine(Engine);
+            var host = ResolveEngine(Engine);
+            RunWatch(ConntrackTools.Engine.EngineEventSource.ForExpectations(host, EventType, filter),
+                bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null, IncludeLoss);
             return;
         }
-        var filter = GetFilter();
         ConntrackEventListener listener;
         try
         {
@@ -56,7 +58,6 @@ public sealed class WatchCtExpectationCommand : CtExpectationFilterCmdlet
             return;
         }
         listener.ExpectationFilter = filter;
-        var bound = MyInvocation.BoundParameters;
         RunWatch(listener, bound.ContainsKey(nameof(Timeout)) ? Timeout : null, bound.ContainsKey(nameof(Count)) ? Count : null, IncludeLoss);
     }
 }

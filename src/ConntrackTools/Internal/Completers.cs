@@ -25,7 +25,7 @@ public sealed class HelperNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var pattern = WildcardPattern.Get((wordToComplete ?? "") + "*", WildcardOptions.IgnoreCase);
-        foreach (var name in KernelHelpers)
+        foreach (var name in KernelHelpers.Union(Engine.Helpers.HelperCatalog.Names, StringComparer.OrdinalIgnoreCase))
             if (pattern.IsMatch(name)) yield return new CompletionResult(name, name, CompletionResultType.ParameterValue, $"conntrack helper {name}");
     }
 }

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Management.Automation;
+using ConntrackTools.Engine.Helpers;
+
+namespace ConntrackTools.Commands;
+
+/// <summary>
+/// Gets connection tracking helpers: those the kernel offers (the nf_conntrack_* helpers built in
+/// or loaded, with their module options), or those an engine runs, with the options it was given.
+/// Each comes with its expectation policies and, for every kind of expectation it creates, which
+/// fields the master fixes and which the payload chooses (seed 001's degree of freedom).
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CtHelper", DefaultParameterSetName = KernelSet)]
+[OutputType(typeof(CtHelper))]
+public sealed class GetCtHelperCommand : CtKernelCmdlet
+{
+    private const string KernelSet = "Kernel";
+    private const string EngineSet = "Engine";
+    private const string SysModule = "/sys/module";
+
+    /// <summary>Helper names; wildcards allowed.</summary>
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(HelperNameCompleter))]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>List an engine's helpers, with the options it was started with.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = EngineSet)]
+    [ArgumentCompleter(typeof(EngineNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Engine { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        var matched = new bool[patterns.Count];
+        foreach (var helper in Helpers())
+        {
+            var hit = false;
+            for (var i = 0; i < patterns.Count; i++)
+                if (patterns[i].IsMatch(helper.Name)) { matched[i] = true; hit = true; }
+            if (hit) WriteObject(helper);
+        }
+        for (var i = 0; i < patterns.Count; i++)
+            if (!matched[i] && !WildcardPattern.ContainsWildcardCharacters(Name![i]))
+                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no helper named '{Name[i]}' {(Engine is null ? "in this kernel" : "in the engine")}. Helpers: {string.Join(", ", HelperCatalog.Names)}."),
+                    "HelperNotFound", ErrorCategory.ObjectNotFound, Name[i]));
+    }
+
+    private IEnumerable<CtHelper> Helpers()
+    {
+        if (Engine is not null)
+        {
+            var host = ResolveEngine(Engine);
+            ConntrackTools.Engine.EngineSettings settings;
+            lock (host.Gate) settings = host.Engine.Settings;
+            return HelperCatalog.Describe(settings, host.Engine.Backend);
+        }
+        // The kernel's helpers: the modules present (built in or loaded), their options as /sys/module shows them.
+        var backend = NetworkNamespace is null ? "kernel" : $"kernel:{NetworkNamespace}";
+        return HelperCatalog.Describe(null, backend).Where(h => !h.Userspace && Directory.Exists(Path.Combine(SysModule, h.Module))).Select(h =>
+        {
+            foreach (var option in h.Options.Keys.ToList())
+                if (ReadParameter(h.Module, option) is { } value) h.Options[option] = value;
+            return h;
+        });
+    }
+
+    /// <summary>A module parameter: a number, or Y/N for a bool; null when unreadable.</summary>
+    private static long? ReadParameter(string module, string name)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(SysModule, module, "parameters", name)).Trim();
+            if (text is "Y" or "y") return 1;
+            if (text is "N" or "n") return 0;
+            return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+}
