@@ -537,7 +537,7 @@ public sealed class ConntrackEngine
         foreach (var e in help.Expectations.ToArray()) RemoveExpectation(e);
         _help.Remove(index);
         if (GreKeymap.Count > 0) GreKeymap.RemoveAll(index);
-        _table[index].Extensions &= unchecked((byte)~FlowExtensions.Help);
+        _table[index].Extensions = 0;
     }
 
     /// <summary>nf_ct_find_expectation: the newest live expectation the tuple matches; unlinked (DESTROY) unless permanent.</summary>

@@ -181,6 +181,11 @@ public sealed class EngineRule
             ? uint.Parse(s[2..], NumberStyles.HexNumber, CultureInfo.InvariantCulture)
             : uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(text, $"'{s}' is not a number");
         ushort PortNumber(string s) => ushort.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw Bad(text, $"'{s}' is not a port");
+        // nft takes a bare address as the host itself.
+        IPNetwork Network(string s) =>
+            IPNetwork.TryParse(s, out var n) ? n
+            : IPAddress.TryParse(s, out var a) ? new IPNetwork(a, a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+            : throw Bad(text, $"'{s}' is not an address or ADDRESS/LENGTH");
         bool action = false;
         while (i < t.Length)
         {
@@ -190,8 +195,8 @@ public sealed class EngineRule
             {
                 case "ip": rule.Family = CtFamily.IPv4; break;
                 case "ip6": rule.Family = CtFamily.IPv6; break;
-                case "saddr": rule.Source = IPNetwork.Parse(Next(word)); break;
-                case "daddr": rule.Destination = IPNetwork.Parse(Next(word)); break;
+                case "saddr": rule.Source = Network(Next(word)); break;
+                case "daddr": rule.Destination = Network(Next(word)); break;
                 case "sport": rule.SourcePort = PortNumber(Next(word)); break;
                 case "dport": rule.DestinationPort = PortNumber(Next(word)); break;
                 case "port": rule.Port = PortNumber(Next(word)); break;
@@ -238,10 +243,11 @@ public sealed class EngineRule
     public override string ToString()
     {
         var parts = new List<string>();
+        // As nft writes it: the network match with its addresses, then the protocol with its ports.
         if (Family is { } f) parts.Add(f == CtFamily.IPv6 ? "ip6" : "ip");
-        if (Protocol is { } p) parts.Add(p.ToString().ToLowerInvariant());
         if (Source is { } s) parts.Add($"saddr {s}");
         if (Destination is { } d) parts.Add($"daddr {d}");
+        if (Protocol is { } p) parts.Add(p.ToString().ToLowerInvariant());
         if (SourcePort is { } sp) parts.Add($"sport {sp}");
         if (DestinationPort is { } dp) parts.Add($"dport {dp}");
         if (Port is { } pp) parts.Add($"port {pp}");

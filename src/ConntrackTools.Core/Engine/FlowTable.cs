@@ -65,7 +65,7 @@ internal struct Flow
     public uint Id;
     public uint Mark;
 
-    /// <summary>FlowExtensions: what the engine keeps beside the flow (its helper, master and expectations).</summary>
+    /// <summary>FlowExtensions bits: what the engine keeps beside the flow. It fills tail padding: the flow stays 168 bytes.</summary>
     public byte Extensions;
 
     public readonly bool InUse => (Status & CtStatus.Confirmed) != 0;

@@ -1,5 +1,5 @@
 using Xunit;
-using static ConntrackTools.Tests.Helpers.Userspace.HelperRun;
+using static ConntrackTools.Tests.Helpers.HelperRun;
 
 namespace ConntrackTools.Tests.Helpers.Userspace;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Xunit;
-using static ConntrackTools.Tests.Helpers.Userspace.HelperRun;
+using static ConntrackTools.Tests.Helpers.HelperRun;
 
 namespace ConntrackTools.Tests.Helpers.Userspace;
 

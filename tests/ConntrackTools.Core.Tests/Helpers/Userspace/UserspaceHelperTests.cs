@@ -1,7 +1,7 @@
 using ConntrackTools.Engine;
 using ConntrackTools.Engine.Helpers;
 using Xunit;
-using static ConntrackTools.Tests.Helpers.Userspace.HelperRun;
+using static ConntrackTools.Tests.Helpers.HelperRun;
 
 namespace ConntrackTools.Tests.Helpers.Userspace;
 

@@ -4,9 +4,9 @@ using System.Text;
 using ConntrackTools.Engine;
 using Xunit;
 
-namespace ConntrackTools.Tests.Helpers.Userspace;
+namespace ConntrackTools.Tests.Helpers;
 
-/// <summary>Raw IP packets (LinkType.Raw) with correct checksums, for the userspace helper tests.</summary>
+/// <summary>Raw IP packets (LinkType.Raw) with correct checksums, for the helper tests.</summary>
 internal static class Ip
 {
     public const byte Fin = 0x01, Syn = 0x02, Psh = 0x08, Ack = 0x10;
