@@ -47,6 +47,36 @@ public static class HelperScenarios
         }
     }
 
+    /// <summary>The engine rule equivalent to the tftp ruleset <see cref="TftpTransfer"/> loads.</summary>
+    public const string TftpRule = "udp dport 69 ct helper set tftp";
+
+    /// <summary>
+    /// curl in A reads a file from tftpd-hpa in B: the read request goes to port 69, the server
+    /// answers from a port of its own, which the tftp helper's expectation makes RELATED.
+    /// </summary>
+    public static void TftpTransfer(TestNetwork net, bool ipv6)
+    {
+        TestNetwork.Nft(net.A,
+            "table inet cthelper_tftp {\n" +
+            "  ct helper tftp-standard { type \"tftp\" protocol udp; }\n" +
+            "  chain out { type filter hook output priority filter; udp dport 69 ct helper set \"tftp-standard\"; }\n" +
+            "}\n");
+        var dir = Directory.CreateTempSubdirectory("cttftp").FullName;
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "data.bin"), new byte[3000]); // six blocks
+            Shell.Check("chmod", "a+rX", dir, Path.Combine(dir, "data.bin"));
+            var address = ipv6 ? $"[{net.B6}]" : net.B4;
+            net.StartBackground(net.B, "/usr/sbin/in.tftpd", "--foreground", "--secure", "--user", "root", "--address", $"{address}:69", dir);
+            TestNetwork.WaitForListener(net.B, 69, udp: true);
+            TestNetwork.Exec(net.A, "curl", "-sS", "-g", "--max-time", "10", "-o", "/dev/null", $"tftp://{address}/data.bin");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>Logs in to vsftpd in B and sends <paramref name="commands"/> on one control connection (replies are not checked).</summary>
     public static string FtpCommands(TestNetwork net, bool ipv6, params string[] commands)
     {

@@ -101,12 +101,12 @@ public sealed class TestNetwork : IDisposable
     }
 
     /// <summary>Waits until something listens on a TCP port in a namespace.</summary>
-    public static void WaitForListener(string ns, int port, int timeoutMs = 10_000)
+    public static void WaitForListener(string ns, int port, int timeoutMs = 10_000, bool udp = false)
     {
         var deadline = Environment.TickCount64 + timeoutMs;
         while (Environment.TickCount64 < deadline)
         {
-            if (Try(ns, "ss", "-Hltn", $"sport = :{port}").Stdout.Trim().Length > 0) return;
+            if (Try(ns, "ss", udp ? "-Hlun" : "-Hltn", $"sport = :{port}").Stdout.Trim().Length > 0) return;
             Thread.Sleep(50);
         }
         throw new TimeoutException($"nothing listens on port {port} in {ns}");

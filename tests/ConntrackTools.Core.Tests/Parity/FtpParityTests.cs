@@ -78,3 +78,37 @@ public class FtpParityTests(ITestOutputHelper output)
         return result;
     }
 }
+
+/// <summary>
+/// The tftp helper against the kernel's: curl reads a file from tftpd-hpa; the server's answer
+/// from its own port is RELATED through the expectation the read request made.
+/// </summary>
+public class TftpParityTests(ITestOutputHelper output)
+{
+    [KernelTheory("conntrack", "nft", "tcpdump", "curl", "in.tftpd")]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_read_gives_the_kernels_expectation_and_related_transfer(bool ipv6)
+    {
+        using var net = new TestNetwork("ptt");
+        var recording = ParityScenarios.Record(net, n => HelperScenarios.TftpTransfer(n, ipv6), new KernelRecorderOptions { Expectations = true });
+        try
+        {
+            var result = EngineReplay.Run(recording, HelperScenarios.TftpRule);
+            foreach (var e in recording.Events) output.WriteLine(e.Line);
+            foreach (var e in recording.ExpectationEvents) output.WriteLine(e.Line);
+            output.WriteLine("-- engine --");
+            foreach (var e in result.Events) output.WriteLine($"[{e.Type.ToString().ToUpperInvariant()}] {e.Connection} {e.Connection.Status} master={e.Connection.Master}");
+            foreach (var e in result.ExpectationEvents) output.WriteLine(EngineReplay.Signature(e));
+            var differences = EngineReplay.Differences(result).Concat(EngineReplay.ExpectationDifferences(result)).ToList();
+            Assert.True(differences.Count == 0, $"the engine differs from the kernel:\n{string.Join("\n", differences)}");
+            Assert.Single(recording.ExpectationEvents, e => e.Type == KernelEventType.New);
+            var transfer = Assert.Single(result.Events, e => e.Type == CtEventType.New && e.Connection.Status.HasFlag(CtStatus.Expected)).Connection;
+            Assert.Equal((ushort)69, transfer.Master?.DestinationPort);
+        }
+        finally
+        {
+            File.Delete(recording.CapturePath);
+        }
+    }
+}
