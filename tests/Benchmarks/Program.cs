@@ -8,6 +8,7 @@ internal static class Program
         "dump" => DumpBenchmark.Run(args),
         "events" => EventStormBenchmark.Run(args),
         "engine" => EngineBenchmark.Run(args),
+        "helpers" => HelperBenchmark.Run(args),
         _ => Usage(),
     };
 
@@ -16,6 +17,7 @@ internal static class Program
         Console.Error.WriteLine("usage: ConntrackTools.Benchmarks dump [ENTRIES] [ROUNDS]");
         Console.Error.WriteLine("       ConntrackTools.Benchmarks events [ENTRIES] [BUFFER_KIB]");
         Console.Error.WriteLine("       ConntrackTools.Benchmarks engine [FLOWS] [PACKETS_PER_FLOW] [PAYLOAD_BYTES]");
+        Console.Error.WriteLine("       ConntrackTools.Benchmarks helpers [CONNECTIONS] [LINES_PER_CONNECTION]");
         return 2;
     }
 }

@@ -15,6 +15,16 @@ public static class SyntheticCapture
     /// <summary>The handshake packets of every flow, then their data, then their close; time advances 1 µs per packet.</summary>
     public static (List<Frame> Open, List<Frame> Data, List<Frame> Close) Tcp(int flows, int dataPackets, int payload, long startNs = 1_700_000_000_000_000_000)
     {
+        var zeros = new byte[payload];
+        return Tcp(flows, dataPackets, 443, (_, _, _) => zeros, startNs);
+    }
+
+    /// <summary>
+    /// As <see cref="Tcp(int, int, int, long)"/> to server <paramref name="port"/>, with the payload of
+    /// data packet k of a flow (even k from the client, odd from the server) from <paramref name="payload"/>(flow, k, reply).
+    /// </summary>
+    public static (List<Frame> Open, List<Frame> Data, List<Frame> Close) Tcp(int flows, int dataPackets, ushort port, Func<int, int, bool, byte[]> payload, long startNs = 1_700_000_000_000_000_000)
+    {
         var open = new List<Frame>(flows * 3);
         var data = new List<Frame>(flows * dataPackets);
         var close = new List<Frame>(flows * 4);
@@ -25,25 +35,26 @@ public static class SyntheticCapture
         {
             seqC[i] = (uint)(i * 7919 + 1000);
             seqS[i] = (uint)(i * 104729 + 5000);
-            open.Add(new(t += 1000, Segment(i, false, seqC[i], 0, Syn, 0)));
-            open.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i] + 1, Syn | Ack, 0)));
+            open.Add(new(t += 1000, Segment(i, port, false, seqC[i], 0, Syn, [])));
+            open.Add(new(t += 1000, Segment(i, port, true, seqS[i], seqC[i] + 1, Syn | Ack, [])));
             seqC[i]++; seqS[i]++;
-            open.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Ack, 0)));
+            open.Add(new(t += 1000, Segment(i, port, false, seqC[i], seqS[i], Ack, [])));
         }
         for (var k = 0; k < dataPackets; k++)
         {
             for (var i = 0; i < flows; i++)
             {
                 var reply = (k & 1) == 1;
-                if (reply) { data.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i], Ack | Psh, payload))); seqS[i] += (uint)payload; }
-                else { data.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Ack | Psh, payload))); seqC[i] += (uint)payload; }
+                var bytes = payload(i, k, reply);
+                if (reply) { data.Add(new(t += 1000, Segment(i, port, true, seqS[i], seqC[i], Ack | Psh, bytes))); seqS[i] += (uint)bytes.Length; }
+                else { data.Add(new(t += 1000, Segment(i, port, false, seqC[i], seqS[i], Ack | Psh, bytes))); seqC[i] += (uint)bytes.Length; }
             }
         }
         for (var i = 0; i < flows; i++)
         {
-            close.Add(new(t += 1000, Segment(i, false, seqC[i], seqS[i], Fin | Ack, 0)));
-            close.Add(new(t += 1000, Segment(i, true, seqS[i], seqC[i] + 1, Fin | Ack, 0)));
-            close.Add(new(t += 1000, Segment(i, false, seqC[i] + 1, seqS[i] + 1, Ack, 0)));
+            close.Add(new(t += 1000, Segment(i, port, false, seqC[i], seqS[i], Fin | Ack, [])));
+            close.Add(new(t += 1000, Segment(i, port, true, seqS[i], seqC[i] + 1, Fin | Ack, [])));
+            close.Add(new(t += 1000, Segment(i, port, false, seqC[i] + 1, seqS[i] + 1, Ack, [])));
         }
         return (open, data, close);
     }
@@ -66,15 +77,17 @@ public static class SyntheticCapture
 
     private const byte Fin = 0x01, Syn = 0x02, Psh = 0x08, Ack = 0x10;
 
-    private static uint ClientAddress(int i) => 0x0A000000u | (uint)(i >> 10 & 0xFFFF) << 8 | 1;
-    private static uint ServerAddress(int i) => 0xC0A80000u | (uint)(i & 0xFF);
+    /// <summary>Flow i's client address (10.x.y.1) and server address (192.168.0.z), as numbers.</summary>
+    public static uint ClientAddress(int i) => 0x0A000000u | (uint)(i >> 10 & 0xFFFF) << 8 | 1;
+    public static uint ServerAddress(int i) => 0xC0A80000u | (uint)(i & 0xFF);
     private static ushort ClientPort(int i) => (ushort)(1024 + (i & 0x3FF) * 61 % 60000);
 
-    private static byte[] Segment(int flow, bool reply, uint seq, uint ack, byte flags, int payload)
+    private static byte[] Segment(int flow, ushort port, bool reply, uint seq, uint ack, byte flags, ReadOnlySpan<byte> payload)
     {
-        var frame = new byte[20 + 20 + payload];
+        var frame = new byte[20 + 20 + payload.Length];
+        payload.CopyTo(frame.AsSpan(40));
         var (src, dst) = (ClientAddress(flow), ServerAddress(flow));
-        var (sport, dport) = (ClientPort(flow), (ushort)443);
+        var (sport, dport) = (ClientPort(flow), port);
         if (reply) { (src, dst) = (dst, src); (sport, dport) = (dport, sport); }
         Ipv4(frame, src, dst, 6);
         var tcp = frame.AsSpan(20);

@@ -28,7 +28,9 @@ public sealed class ConntrackEngine
 
     // Helpers and expectations (nf_conntrack_helper.c, nf_conntrack_expect.c).
     private readonly Dictionary<int, FlowHelp> _help = [];
-    private readonly List<Expectation> _expectations = []; // oldest first
+    // Live expectations by destination (address, port, protocol), as the kernel hashes them; each list oldest first.
+    private readonly Dictionary<(UInt128, ushort, byte, CtFamily), List<Expectation>> _expectations = [];
+    private int _expectationCount;
     private readonly List<Action<CtExpectationEvent>> _expectationListeners = [];
     private readonly HelperCall _call;
     private readonly GreKeymapLookup _greLookup;
@@ -76,7 +78,7 @@ public sealed class ConntrackEngine
     public long ExpectationsDeleted { get; private set; }
 
     /// <summary>Expectations alive now.</summary>
-    public int ExpectationCount => _expectations.Count;
+    public int ExpectationCount => _expectationCount;
 
     /// <summary>nf_ct_helper_log's messages, the latest 100: why a helper dropped a packet or could not expect.</summary>
     public IReadOnlyList<string> HelperMessages { get { lock (_helperLog) return [.. _helperLog]; } }
@@ -301,7 +303,7 @@ public sealed class ConntrackEngine
         f.StartNs = _now;
 
         // init_conntrack: an expected connection is RELATED to its master; any other may get a helper.
-        var exp = _expectations.Count > 0 ? TakeExpectation(tuple, zone) : null;
+        var exp = _expectationCount > 0 ? TakeExpectation(tuple, zone) : null;
         FlowHelp? help = null;
         if (exp is not null)
         {
@@ -549,11 +551,14 @@ public sealed class ConntrackEngine
         return exp;
     }
 
+    private static (UInt128, ushort, byte, CtFamily) BucketOf(in QuotedTuple t) => (t.Destination, t.DestinationId, t.Protocol, t.Family);
+
     internal Expectation? FindExpectation(in QuotedTuple tuple, ushort zone, bool activeOnly)
     {
-        for (var i = _expectations.Count - 1; i >= 0; i--)
+        if (_expectationCount == 0 || !_expectations.TryGetValue(BucketOf(tuple), out var bucket)) return null;
+        for (var i = bucket.Count - 1; i >= 0; i--)
         {
-            var e = _expectations[i];
+            var e = bucket[i];
             if (activeOnly && (e.Flags & CtExpectationFlags.Inactive) != 0) continue;
             if (e.Matches(tuple, zone)) return e;
         }
@@ -568,9 +573,11 @@ public sealed class ConntrackEngine
         exp.MasterIndex = call.FlowIndex;
         exp.MasterKey = _table[call.FlowIndex].Key;
         exp.MasterHelper = master.Helper;
-        for (var k = 0; k < _expectations.Count; k++)
+        // Only expectations to the same destination can match or clash (the kernel looks in one hash bucket).
+        var bucket = _expectations.TryGetValue(BucketOf(exp.Tuple), out var b) ? b : null;
+        for (var k = 0; bucket is not null && k < bucket.Count; k++)
         {
-            var i = _expectations[k];
+            var i = bucket[k];
             if ((skipMaster || i.MasterIndex == exp.MasterIndex) && i.SameAs(exp))
             {
                 if (i.Class != exp.Class || i.MasterIndex != exp.MasterIndex) return ExpectResult.AlreadyExists;
@@ -588,7 +595,7 @@ public sealed class ConntrackEngine
             if (oldest is not null) RemoveExpectation(oldest);
             if (master.Expecting[exp.Class] >= policy.MaxExpected) return ExpectResult.TooMany;
         }
-        if (_expectations.Count >= Settings.ExpectMax)
+        if (_expectationCount >= Settings.ExpectMax)
         {
             HelperLog(master.Helper.Name, "nf_conntrack: expectation table full");
             return ExpectResult.TooMany;
@@ -598,7 +605,9 @@ public sealed class ConntrackEngine
         exp.Linked = true;
         master.Expectations.Insert(0, exp);
         master.Expecting[exp.Class]++;
-        _expectations.Add(exp);
+        if (!_expectations.TryGetValue(BucketOf(exp.Tuple), out bucket)) _expectations[BucketOf(exp.Tuple)] = bucket = [];
+        bucket.Add(exp);
+        _expectationCount++;
         if (exp.ExpiresNs < _nextExpectationExpiry) _nextExpectationExpiry = exp.ExpiresNs;
         ExpectationsCreated++;
         if (_hasExpectationListeners) EmitExpectation(CtEventType.New, exp);
@@ -610,7 +619,11 @@ public sealed class ConntrackEngine
     {
         if (!exp.Linked) return false;
         exp.Linked = false;
-        _expectations.Remove(exp);
+        var key = BucketOf(exp.Tuple);
+        var bucket = _expectations[key];
+        bucket.Remove(exp);
+        if (bucket.Count == 0) _expectations.Remove(key);
+        _expectationCount--;
         if (_help.TryGetValue(exp.MasterIndex, out var master))
         {
             master.Expectations.Remove(exp);
@@ -625,13 +638,15 @@ public sealed class ConntrackEngine
     {
         if (!exp.Linked) return;
         exp.ExpiresNs = _now + seconds * NsPerSecond;
-        _nextExpectationExpiry = _expectations.Min(e => e.ExpiresNs);
+        _nextExpectationExpiry = AllExpectations().Min(e => e.ExpiresNs);
     }
+
+    private IEnumerable<Expectation> AllExpectations() => _expectations.Values.SelectMany(b => b);
 
     private void ExpireExpectations()
     {
-        foreach (var e in _expectations.Where(e => e.ExpiresNs <= _now).OrderBy(e => e.ExpiresNs).ToList()) RemoveExpectation(e);
-        _nextExpectationExpiry = _expectations.Count == 0 ? long.MaxValue : _expectations.Min(e => e.ExpiresNs);
+        foreach (var e in AllExpectations().Where(e => e.ExpiresNs <= _now).OrderBy(e => e.ExpiresNs).ToList()) RemoveExpectation(e);
+        _nextExpectationExpiry = _expectationCount == 0 ? long.MaxValue : AllExpectations().Min(e => e.ExpiresNs);
     }
 
     internal void RefreshFlow(int index, uint seconds)
@@ -668,7 +683,7 @@ public sealed class ConntrackEngine
     }
 
     /// <summary>The expectation table now (oldest first).</summary>
-    public List<CtExpectation> SnapshotExpectations() => [.. _expectations.Select(ToExpectation)];
+    public List<CtExpectation> SnapshotExpectations() => [.. AllExpectations().OrderBy(e => e.Id).Select(ToExpectation)];
 
     private CtExpectation ToExpectation(Expectation e)
     {
