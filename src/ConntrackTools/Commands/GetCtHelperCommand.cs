@@ -35,7 +35,8 @@ public sealed class GetCtHelperCommand : CtKernelCmdlet
     {
         var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         var matched = new bool[patterns.Count];
-        foreach (var helper in Helpers())
+        var helpers = Helpers().ToList();
+        foreach (var helper in helpers)
         {
             var hit = false;
             for (var i = 0; i < patterns.Count; i++)
@@ -44,7 +45,7 @@ public sealed class GetCtHelperCommand : CtKernelCmdlet
         }
         for (var i = 0; i < patterns.Count; i++)
             if (!matched[i] && !WildcardPattern.ContainsWildcardCharacters(Name![i]))
-                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no helper named '{Name[i]}' {(Engine is null ? "in this kernel" : "in the engine")}. Helpers: {string.Join(", ", HelperCatalog.Names)}."),
+                WriteError(new ErrorRecord(new ItemNotFoundException($"There is no helper named '{Name[i]}' {(Engine is null ? "in this kernel" : "in the engine")}. Helpers: {string.Join(", ", Engine is null ? helpers.Select(h => h.Name).Distinct() : HelperCatalog.Names)}."),
                     "HelperNotFound", ErrorCategory.ObjectNotFound, Name[i]));
     }
 
@@ -59,17 +60,26 @@ public sealed class GetCtHelperCommand : CtKernelCmdlet
         }
         // The kernel's helpers: the modules present (built in or loaded), their options as /sys/module shows them.
         var backend = NetworkNamespace is null ? "kernel" : $"kernel:{NetworkNamespace}";
-        return HelperCatalog.Describe(null, backend).Where(h => !h.Userspace && Directory.Exists(Path.Combine(SysModule, h.Module))).Select(h =>
-        {
+        var denied = new List<string>();
+        var list = HelperCatalog.Describe(null, backend).Where(h => !h.Userspace && Directory.Exists(Path.Combine(SysModule, h.Module))).ToList();
+        foreach (var h in list)
             foreach (var option in h.Options.Keys.ToList())
-                if (ReadParameter(h.Module, option) is { } value) h.Options[option] = value;
-            return h;
-        });
+            {
+                // An option that cannot be read is left out rather than shown at its default: an audit must not be told "off" when it may be on.
+                var value = ReadParameter(h.Module, option, out var refused);
+                if (value is { } v) h.Options[option] = v;
+                else h.Options.Remove(option);
+                if (refused) denied.Add($"{h.Module}.{option}");
+            }
+        if (denied.Count > 0)
+            WriteWarning($"The module options {string.Join(", ", denied.Distinct())} could not be read (/sys/module/*/parameters is readable by root only) and are left out. Run as root to see them.");
+        return list;
     }
 
     /// <summary>A module parameter: a number, or Y/N for a bool; null when unreadable.</summary>
-    private static long? ReadParameter(string module, string name)
+    private static long? ReadParameter(string module, string name, out bool refused)
     {
+        refused = false;
         try
         {
             var text = File.ReadAllText(Path.Combine(SysModule, module, "parameters", name)).Trim();
@@ -78,6 +88,6 @@ public sealed class GetCtHelperCommand : CtKernelCmdlet
             return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
         }
         catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { return null; }
+        catch (UnauthorizedAccessException) { refused = true; return null; }
     }
 }
