@@ -10,8 +10,6 @@ public static class HelperScenarios
     /// <summary>The engine rule equivalent to the ftp ruleset <see cref="FtpTransfer"/> loads.</summary>
     public const string FtpRule = "tcp dport 21 ct helper set ftp";
 
-    public static string FtpScript => Path.Combine(Path.GetDirectoryName(TestNetwork.TrafficScript)!, "traffic_ftp.py");
-
     /// <summary>The nft ct helper object and the rule that assigns it to A's FTP control connections.</summary>
     public static void AssignFtpHelper(TestNetwork net) =>
         TestNetwork.Nft(net.A,
@@ -84,7 +82,7 @@ public static class HelperScenarios
         var dir = FtpScenario.StartVsftpd(net, ipv6);
         try
         {
-            return TestNetwork.Exec(net.A, ["python3", FtpScript, "commands", ipv6 ? net.B6 : net.B4, .. commands]);
+            return TestNetwork.Exec(net.A, ["python3", TestNetwork.TrafficScript, "ftp-commands", ipv6 ? net.B6 : net.B4, .. commands]);
         }
         finally
         {

@@ -20,6 +20,7 @@
   traffic.py udp-sink PORT [COUNT]        receive COUNT datagrams, answer none
   traffic.py dns-server PORT [COUNT]      answer COUNT DNS queries (A records: 192.0.2.80, AAAA: 2001:db8::80)
   traffic.py dns-client HOST PORT NAME... one DNS query per NAME (A, or AAAA for names starting "v6."), wait for each answer
+  traffic.py ftp-commands HOST CMD...     log in anonymously, send each command, print each reply
   traffic.py tftp-read HOST [FILE]        send one TFTP read request to HOST:69; expect no answer
   traffic.py sctp-available               exit 0 when this kernel makes SCTP sockets, 1 when not
   traffic.py sctp-server PORT             accept one SCTP association, echo one message (real sockets)
@@ -101,7 +102,8 @@ def udp_client(host, port, count, sport=0):
         s.recvfrom(2048)
 
 
-def ftp_hold(host, command):
+def ftp_login(host):
+    """An anonymous FTP control connection to HOST:21: (socket, send(line) -> reply)."""
     c = socket.create_connection((host, 21), timeout=TIMEOUT)
     f = c.makefile("rwb", buffering=0)
 
@@ -111,13 +113,34 @@ def ftp_hold(host, command):
             line = f.readline().decode()
         return line.strip()
 
-    reply()
-    for cmd in ("USER anonymous", "PASS ct@example.invalid", command):
+    def send(cmd):
         f.write((cmd + "\r\n").encode())
-        answer = reply()
-    print("ready " + answer, flush=True)
+        return reply()
+
+    reply()
+    send("USER anonymous")
+    send("PASS ct@example.invalid")
+    return c, send
+
+
+def ftp_hold(host, command):
+    c, send = ftp_login(host)
+    print("ready " + send(command), flush=True)
     sys.stdin.read()
-    f.write(b"QUIT\r\n")
+    c.sendall(b"QUIT\r\n")
+    c.close()
+
+
+def ftp_commands(host, commands):
+    """Sends each command on one control connection and prints its reply; a command left unanswered ends the session."""
+    c, send = ftp_login(host)
+    for cmd in commands:
+        try:
+            print(cmd + " -> " + send(cmd), flush=True)
+        except socket.timeout:
+            print(cmd + " -> (no reply)", flush=True)
+            break
+    c.sendall(b"QUIT\r\n")
     c.close()
 
 
@@ -515,6 +538,8 @@ def main(argv):
         udp_server(int(argv[2]), int(argv[3]) if len(argv) > 3 else 1)
     elif mode == "udp-client":
         udp_client(argv[2], int(argv[3]), int(argv[4]) if len(argv) > 4 else 1, int(argv[5]) if len(argv) > 5 else 0)
+    elif mode == "ftp-commands":
+        ftp_commands(argv[2], argv[3:])
     elif mode == "ftp-hold":
         ftp_hold(argv[2], argv[3] if len(argv) > 3 else "PASV")
     elif mode == "http-server":

@@ -21,7 +21,7 @@ public sealed class ConntrackEngine
     private long _epochNs = long.MinValue; // timers count milliseconds from the first packet
     private readonly Defragmenter _defrag = new();
     private readonly ConntrackLookup _lookup;
-    private readonly List<Action<CtEvent>> _listeners = [];
+    private readonly Listeners<CtEvent> _listeners = new();
     private uint _nextId = 1;
     private long _now;
     private long _nextExpiry = long.MaxValue;
@@ -31,13 +31,12 @@ public sealed class ConntrackEngine
     // Live expectations by destination (address, port, protocol), as the kernel hashes them; each list oldest first.
     private readonly Dictionary<(UInt128, ushort, byte, CtFamily), List<Expectation>> _expectations = [];
     private int _expectationCount;
-    private readonly List<Action<CtExpectationEvent>> _expectationListeners = [];
+    private readonly Listeners<CtExpectationEvent> _expectationListeners = new();
     private readonly HelperCall _call;
     private readonly GreKeymapLookup _greLookup;
     private readonly Queue<string> _helperLog = new();
     private uint _nextExpectationId = 1;
     private long _nextExpectationExpiry = long.MaxValue;
-    private volatile bool _hasExpectationListeners;
 
     public ConntrackEngine(string name, EngineSettings? settings = null)
     {
@@ -89,38 +88,14 @@ public sealed class ConntrackEngine
     internal long TableBytes => _table.BytesAllocated + _timers.BytesAllocated;
 
     /// <summary>Receives every event as it is made (on the thread that feeds packets).</summary>
-    public void Subscribe(Action<CtEvent> listener)
-    {
-        lock (_listeners) _listeners.Add(listener);
-        _hasListeners = true;
-    }
+    public void Subscribe(Action<CtEvent> listener) => _listeners.Add(listener);
 
-    public void Unsubscribe(Action<CtEvent> listener)
-    {
-        lock (_listeners)
-        {
-            _listeners.Remove(listener);
-            _hasListeners = _listeners.Count > 0;
-        }
-    }
-
-    private volatile bool _hasListeners;
+    public void Unsubscribe(Action<CtEvent> listener) => _listeners.Remove(listener);
 
     /// <summary>Receives every expectation event (NEW, DESTROY) as it is made.</summary>
-    public void SubscribeExpectations(Action<CtExpectationEvent> listener)
-    {
-        lock (_expectationListeners) _expectationListeners.Add(listener);
-        _hasExpectationListeners = true;
-    }
+    public void SubscribeExpectations(Action<CtExpectationEvent> listener) => _expectationListeners.Add(listener);
 
-    public void UnsubscribeExpectations(Action<CtExpectationEvent> listener)
-    {
-        lock (_expectationListeners)
-        {
-            _expectationListeners.Remove(listener);
-            _hasExpectationListeners = _expectationListeners.Count > 0;
-        }
-    }
+    public void UnsubscribeExpectations(Action<CtExpectationEvent> listener) => _expectationListeners.Remove(listener);
 
     /// <summary>Feeds one captured frame.</summary>
     public void Process(LinkType link, ReadOnlySpan<byte> frame, int originalLength, long timestampNs)
@@ -353,7 +328,7 @@ public sealed class ConntrackEngine
         _table.Insert(index);
         New++;
         Schedule(index, f.ExpiresNs);
-        if (_hasListeners) Emit(CtEventType.New, index);
+        if (_listeners.Any) Emit(CtEventType.New, index);
     }
 
     /// <summary>A packet of an existing flow; false when done, true when it must be looked up again (Repeat).</summary>
@@ -399,7 +374,7 @@ public sealed class ConntrackEngine
                 if ((f.Extensions & FlowExtensions.Help) != 0 && CallHelper(index, info, p.L4) == HelperVerdict.Drop) Dropped++;
                 break;
         }
-        if (events != ConntrackEvents.None && _hasListeners) Emit(CtEventType.Update, index);
+        if (events != ConntrackEvents.None && _listeners.Any) Emit(CtEventType.Update, index);
         return false;
     }
 
@@ -451,7 +426,7 @@ public sealed class ConntrackEngine
     private void Destroy(int index, long atNs)
     {
         Deleted++;
-        if (_hasListeners) Emit(CtEventType.Destroy, index, atNs);
+        if (_listeners.Any) Emit(CtEventType.Destroy, index, atNs);
         if ((_table[index].Extensions & FlowExtensions.Help) != 0) DestroyHelp(index);
         _table.Remove(index);
     }
@@ -473,9 +448,7 @@ public sealed class ConntrackEngine
     {
         var ct = ToConnection(index);
         if (type == CtEventType.Destroy && Settings.Timestamps) ct.Stop = FromNs(stopNs ?? _now);
-        var e = new CtEvent { Type = type, Time = FromNs(_now), Connection = ct, Backend = Backend };
-        lock (_listeners)
-            foreach (var l in _listeners) l(e);
+        _listeners.Raise(new CtEvent { Type = type, Time = FromNs(_now), Connection = ct, Backend = Backend });
     }
 
     /// <summary>The table now, as CtConnection objects (oldest first).</summary>
@@ -610,7 +583,7 @@ public sealed class ConntrackEngine
         _expectationCount++;
         if (exp.ExpiresNs < _nextExpectationExpiry) _nextExpectationExpiry = exp.ExpiresNs;
         ExpectationsCreated++;
-        if (_hasExpectationListeners) EmitExpectation(CtEventType.New, exp);
+        if (_expectationListeners.Any) EmitExpectation(CtEventType.New, exp);
         return ExpectResult.Added;
     }
 
@@ -630,7 +603,7 @@ public sealed class ConntrackEngine
             master.Expecting[exp.Class]--;
         }
         ExpectationsDeleted++;
-        if (_hasExpectationListeners) EmitExpectation(CtEventType.Destroy, exp);
+        if (_expectationListeners.Any) EmitExpectation(CtEventType.Destroy, exp);
         return true;
     }
 
@@ -677,9 +650,7 @@ public sealed class ConntrackEngine
 
     private void EmitExpectation(CtEventType type, Expectation exp)
     {
-        var e = new CtExpectationEvent { Type = type, Time = FromNs(_now), Expectation = ToExpectation(exp), Backend = Backend };
-        lock (_expectationListeners)
-            foreach (var l in _expectationListeners) l(e);
+        _expectationListeners.Raise(new CtExpectationEvent { Type = type, Time = FromNs(_now), Expectation = ToExpectation(exp), Backend = Backend });
     }
 
     /// <summary>The expectation table now (oldest first).</summary>

@@ -37,3 +37,36 @@ internal enum TrackerVerdict : byte
     /// <summary>nf_ct_kill then -NF_REPEAT: the old entry dies (DESTROY) and the packet is looked up again as new.</summary>
     Repeat,
 }
+
+/// <summary>
+/// An engine's subscribers to one kind of event: added and removed from any thread, raised on the
+/// thread that feeds packets. <see cref="Any"/> lets the engine skip building events nobody reads.
+/// </summary>
+internal sealed class Listeners<T>
+{
+    private readonly List<Action<T>> _list = [];
+    private volatile bool _any;
+
+    public bool Any => _any;
+
+    public void Add(Action<T> listener)
+    {
+        lock (_list) _list.Add(listener);
+        _any = true;
+    }
+
+    public void Remove(Action<T> listener)
+    {
+        lock (_list)
+        {
+            _list.Remove(listener);
+            _any = _list.Count > 0;
+        }
+    }
+
+    public void Raise(T e)
+    {
+        lock (_list)
+            foreach (var l in _list) l(e);
+    }
+}

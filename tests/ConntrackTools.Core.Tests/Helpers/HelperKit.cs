@@ -21,7 +21,11 @@ internal static class Ip
         return Wrap(source, destination, 17, l4, 6, trafficClass);
     }
 
-    public static byte[] Tcp(string source, ushort sport, string destination, ushort dport, uint seq, uint ack, byte flags, ReadOnlySpan<byte> payload = default)
+    public static byte[] Tcp(string source, ushort sport, string destination, ushort dport, uint seq, uint ack, byte flags, ReadOnlySpan<byte> payload = default) =>
+        Wrap(source, destination, 6, TcpSegment(sport, dport, seq, ack, flags, payload), 16, 0);
+
+    /// <summary>A TCP segment alone (checksum 0 until <see cref="Tcp"/> wraps it).</summary>
+    public static byte[] TcpSegment(ushort sport, ushort dport, uint seq, uint ack, byte flags, ReadOnlySpan<byte> payload = default)
     {
         var l4 = new byte[20 + payload.Length];
         BinaryPrimitives.WriteUInt16BigEndian(l4, sport);
@@ -32,7 +36,7 @@ internal static class Ip
         l4[13] = flags;
         BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(14), 64240);
         payload.CopyTo(l4.AsSpan(20));
-        return Wrap(source, destination, 6, l4, 16, 0);
+        return l4;
     }
 
     private static byte[] Wrap(string source, string destination, byte protocol, byte[] l4, int checksumAt, byte trafficClass)

@@ -60,21 +60,6 @@ internal static class PptpPackets
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(6), callId);
         return bytes;
     }
-
-    /// <summary>A TCP segment (checksum 0: the tracker does not check it).</summary>
-    public static byte[] Tcp(ushort sport, ushort dport, uint seq, uint ack, byte flags, ReadOnlySpan<byte> payload)
-    {
-        var bytes = new byte[20 + payload.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(bytes, sport);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), dport);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), seq);
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(8), ack);
-        bytes[12] = 5 << 4;
-        bytes[13] = flags;
-        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(14), 64240);
-        payload.CopyTo(bytes.AsSpan(20));
-        return bytes;
-    }
 }
 
 /// <summary>
@@ -135,16 +120,16 @@ internal sealed class PptpSession
 
     public PptpSession Handshake()
     {
-        Raw(Client, Server, 6, PptpPackets.Tcp(ClientPort, 1723, _clientSeq++, 0, Syn, []));
-        Raw(Server, Client, 6, PptpPackets.Tcp(1723, ClientPort, _serverSeq++, _clientSeq, Syn | Ack, []));
-        Raw(Client, Server, 6, PptpPackets.Tcp(ClientPort, 1723, _clientSeq, _serverSeq, Ack, []));
+        Raw(Client, Server, 6, Ip.TcpSegment(ClientPort, 1723, _clientSeq++, 0, Syn, []));
+        Raw(Server, Client, 6, Ip.TcpSegment(1723, ClientPort, _serverSeq++, _clientSeq, Syn | Ack, []));
+        Raw(Client, Server, 6, Ip.TcpSegment(ClientPort, 1723, _clientSeq, _serverSeq, Ack, []));
         return this;
     }
 
     /// <summary>A segment from the PNS (client) with this payload.</summary>
     public PptpSession FromClient(byte[] payload)
     {
-        Raw(Client, Server, 6, PptpPackets.Tcp(ClientPort, 1723, _clientSeq, _serverSeq, Psh | Ack, payload));
+        Raw(Client, Server, 6, Ip.TcpSegment(ClientPort, 1723, _clientSeq, _serverSeq, Psh | Ack, payload));
         _clientSeq += (uint)payload.Length;
         return this;
     }
@@ -152,13 +137,13 @@ internal sealed class PptpSession
     /// <summary>A segment from the PAC (server) with this payload.</summary>
     public PptpSession FromServer(byte[] payload)
     {
-        Raw(Server, Client, 6, PptpPackets.Tcp(1723, ClientPort, _serverSeq, _clientSeq, Psh | Ack, payload));
+        Raw(Server, Client, 6, Ip.TcpSegment(1723, ClientPort, _serverSeq, _clientSeq, Psh | Ack, payload));
         _serverSeq += (uint)payload.Length;
         return this;
     }
 
     /// <summary>The client resets the control connection (the entry then lives out the CLOSE timeout).</summary>
-    public void Reset() => Raw(Client, Server, 6, PptpPackets.Tcp(ClientPort, 1723, _clientSeq, _serverSeq, Rst | Ack, []));
+    public void Reset() => Raw(Client, Server, 6, Ip.TcpSegment(ClientPort, 1723, _clientSeq, _serverSeq, Rst | Ack, []));
 
     /// <summary>Start-Control-Connection-Request and its Reply.</summary>
     public PptpSession StartSession(byte result = 1) =>
