@@ -59,6 +59,35 @@ public static class SyntheticCapture
         return (open, data, close);
     }
 
+    /// <summary>
+    /// N UDP flows to server <paramref name="port"/>, M datagrams each (even k from the client, odd
+    /// from the server), payload k of a flow from <paramref name="payload"/>(flow, k, reply); 1 µs apart.
+    /// </summary>
+    public static List<Frame> Udp(int flows, int datagrams, ushort port, Func<int, int, bool, byte[]> payload, long startNs = 1_700_000_000_000_000_000)
+    {
+        var list = new List<Frame>(flows * datagrams);
+        var t = startNs;
+        for (var k = 0; k < datagrams; k++)
+            for (var i = 0; i < flows; i++)
+            {
+                var reply = (k & 1) == 1;
+                var bytes = payload(i, k, reply);
+                var frame = new byte[20 + 8 + bytes.Length];
+                var (src, dst, sport, dport) = (ClientAddress(i), ServerAddress(i), ClientPort(i), port);
+                if (reply) (src, dst, sport, dport) = (dst, src, dport, sport);
+                Ipv4(frame, src, dst, 17);
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(20), sport);
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(22), dport);
+                BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(24), (ushort)(8 + bytes.Length));
+                bytes.CopyTo(frame, 28);
+                list.Add(new(t += 1000, frame));
+            }
+        return list;
+    }
+
+    /// <summary>Flow i's client port.</summary>
+    public static ushort ClientPortOf(int i) => ClientPort(i);
+
     /// <summary>One UDP datagram per flow, each a new flow (distinct source address and port).</summary>
     public static List<Frame> UdpSingles(int flows, int payload, long startNs = 1_700_000_000_000_000_000)
     {
