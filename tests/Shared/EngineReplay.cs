@@ -20,6 +20,9 @@ public static class EngineReplay
     {
         public List<CtExpectationEvent> ExpectationEvents { get; init; } = [];
         public IReadOnlyList<KernelExpectationEvent> KernelExpectationEvents { get; init; } = [];
+
+        /// <summary>Packets tcpdump reported lost (-1 when it did not say).</summary>
+        public int PacketsDropped { get; init; }
     }
 
     public static Result Run(KernelRecording recording, params string[] rules) => Run(recording, null, rules);
@@ -65,7 +68,7 @@ public static class EngineReplay
                 e.Connection.Unreplied, e.Connection.Status.HasFlag(CtStatus.Assured),
                 e.Type == CtEventType.Destroy ? $"packets={e.Connection.OriginalPackets}/{e.Connection.ReplyPackets} bytes={e.Connection.OriginalBytes}/{e.Connection.ReplyBytes}" : null))]);
         }
-        return new Result(engine, events, kernel, replay) { ExpectationEvents = expectations, KernelExpectationEvents = recording.ExpectationEvents };
+        return new Result(engine, events, kernel, replay) { ExpectationEvents = expectations, KernelExpectationEvents = recording.ExpectationEvents, PacketsDropped = recording.PacketsDropped };
     }
 
     /// <summary>
@@ -120,6 +123,7 @@ public static class EngineReplay
     public static List<string> Differences(Result r)
     {
         var problems = new List<string>();
+        if (r.PacketsDropped > 0) problems.Add($"tcpdump dropped {r.PacketsDropped} packets: the capture is not what the kernel saw");
         foreach (var key in r.Kernel.Keys.Union(r.Replay.Keys).Order(StringComparer.Ordinal))
         {
             var k = r.Kernel.GetValueOrDefault(key) ?? [];

@@ -65,7 +65,7 @@ public sealed class KernelRecorder : IDisposable
         CapturePath = options.CapturePath ?? Path.Combine(Path.GetTempPath(), $"ctparity-{netns}-{Guid.NewGuid():N}.pcap");
         Sysctls = ReadSysctls(netns);
         StartTime = DateTimeOffset.UtcNow;
-        _tcpdump = StartIn(netns, "tcpdump", "-i", Interface, "-n", "-s", "0", "-U", "--immediate-mode",
+        _tcpdump = StartIn(netns, "tcpdump", "-i", Interface, "-n", "-s", "0", "-U", "--immediate-mode", "-B", "16384",
             "--time-stamp-precision=nano", "-Z", "root", "-w", CapturePath);
         _tcpdump.ErrorDataReceived += (_, e) => OnTcpdumpStderr(e.Data);
         _tcpdump.BeginErrorReadLine();

@@ -54,25 +54,29 @@ public sealed class GetCtHelperCommand : CtKernelCmdlet
         if (Engine is not null)
         {
             var host = ResolveEngine(Engine);
-            ConntrackTools.Engine.EngineSettings settings;
-            lock (host.Gate) settings = host.Engine.Settings;
-            return HelperCatalog.Describe(settings, host.Engine.Backend);
+            lock (host.Gate) return HelperCatalog.Describe(host.Engine.Settings, host.Engine.Backend).ToList();
         }
         // The kernel's helpers: the modules present (built in or loaded), their options as /sys/module shows them.
         var backend = NetworkNamespace is null ? "kernel" : $"kernel:{NetworkNamespace}";
+        // The module parameters become engine settings, so that policies drawn from them (irc's
+        // max_dcc_channels, ...) show as the kernel applies them. An option that cannot be read is
+        // left out rather than shown at its default: an audit must not be told "off" when it may be on.
+        var present = HelperCatalog.Describe(null, backend).Where(h => !h.Userspace && Directory.Exists(Path.Combine(SysModule, h.Module))).ToList();
+        var settings = new ConntrackTools.Engine.EngineSettings();
+        var unread = new HashSet<string>(StringComparer.Ordinal);
         var denied = new List<string>();
-        var list = HelperCatalog.Describe(null, backend).Where(h => !h.Userspace && Directory.Exists(Path.Combine(SysModule, h.Module))).ToList();
-        foreach (var h in list)
-            foreach (var option in h.Options.Keys.ToList())
+        foreach (var h in present)
+            foreach (var option in h.Options.Keys)
             {
-                // An option that cannot be read is left out rather than shown at its default: an audit must not be told "off" when it may be on.
-                var value = ReadParameter(h.Module, option, out var refused);
-                if (value is { } v) h.Options[option] = v;
-                else h.Options.Remove(option);
+                if (ReadParameter(h.Module, option, out var refused) is { } v) settings.Set($"{h.Module}.{option}", v);
+                else unread.Add($"{h.Module}.{option}");
                 if (refused) denied.Add($"{h.Module}.{option}");
             }
         if (denied.Count > 0)
             WriteWarning($"The module options {string.Join(", ", denied.Distinct())} could not be read (/sys/module/*/parameters is readable by root only) and are left out. Run as root to see them.");
+        var list = HelperCatalog.Describe(settings, backend).Where(h => present.Any(p => p.Name == h.Name && p.Protocol == h.Protocol)).ToList();
+        foreach (var h in list)
+            foreach (var option in h.Options.Keys.Where(o => unread.Contains($"{h.Module}.{o}")).ToList()) h.Options.Remove(option);
         return list;
     }
 
