@@ -93,7 +93,8 @@ public class EngineCmdletTests
         }
         finally
         {
-            ps.Run("Get-CtEngine | Remove-CtEngine");
+            // Only this test's engines: engines are per process, and other test classes run alongside.
+            ps.Run($"Remove-CtEngine {string.Join(',', names)} -ErrorAction SilentlyContinue");
             File.Delete(path);
         }
     }
