@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Net;
 using ConntrackTools.Engine;
 
 namespace ConntrackTools.Tests.Helpers;
@@ -48,90 +46,16 @@ internal sealed class H323TestKit
         Engine.Process(LinkType.Raw, ip, ip.Length, _now);
     }
 
-    public void Udp(string src, ushort sport, string dst, ushort dport, byte[] payload)
-    {
-        var l4 = new byte[8 + payload.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(l4, sport);
-        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(2), dport);
-        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(4), (ushort)l4.Length);
-        payload.CopyTo(l4, 8);
-        Feed(Ip(src, dst, 17, l4));
-    }
-
-    public static byte[] Ip(string src, string dst, byte protocol, byte[] l4)
-    {
-        var s = IPAddress.Parse(src).GetAddressBytes();
-        var d = IPAddress.Parse(dst).GetAddressBytes();
-        byte[] ip;
-        int off;
-        if (s.Length == 4)
-        {
-            ip = new byte[20 + l4.Length];
-            ip[0] = 0x45;
-            BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(2), (ushort)ip.Length);
-            ip[6] = 0x40; // DF
-            ip[8] = 64;
-            ip[9] = protocol;
-            s.CopyTo(ip, 12);
-            d.CopyTo(ip, 16);
-            BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(10), Checksum(ip.AsSpan(0, 20), 0));
-            off = 20;
-        }
-        else
-        {
-            ip = new byte[40 + l4.Length];
-            ip[0] = 0x60;
-            BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(4), (ushort)l4.Length);
-            ip[6] = protocol;
-            ip[7] = 64;
-            s.CopyTo(ip, 8);
-            d.CopyTo(ip, 24);
-            off = 40;
-        }
-        l4.CopyTo(ip, off);
-        // The layer-4 checksum over the pseudo-header, so that dissectors are content.
-        var pseudo = new List<byte>();
-        pseudo.AddRange(s);
-        pseudo.AddRange(d);
-        pseudo.AddRange([0, protocol, (byte)(l4.Length >> 8), (byte)l4.Length]);
-        var at = off + (protocol == 6 ? 16 : 6);
-        var sum = Checksum([.. pseudo, .. l4], 0);
-        BinaryPrimitives.WriteUInt16BigEndian(ip.AsSpan(at), protocol == 17 && sum == 0 ? (ushort)0xffff : sum);
-        return ip;
-    }
-
-    private static ushort Checksum(ReadOnlySpan<byte> data, uint sum)
-    {
-        for (var i = 0; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (data.Length % 2 == 1) sum += (uint)data[^1] << 8;
-        while (sum >> 16 != 0) sum = (sum & 0xffff) + (sum >> 16);
-        return (ushort)~sum;
-    }
+    public void Udp(string src, ushort sport, string dst, ushort dport, byte[] payload) => Feed(Ip.Udp(src, sport, dst, dport, payload));
 
     /// <summary>A TCP connection between a client and a server, opened with the three-way handshake.</summary>
     public H323TcpFlow Tcp(string client, ushort clientPort, string server, ushort serverPort) => new(this, client, clientPort, server, serverPort);
 
-    /// <summary>A classic pcap (link type Raw) of every packet fed, for tshark.</summary>
+    /// <summary>A pcap (link type Raw) of every packet fed, for tshark.</summary>
     public void WritePcap(string path)
     {
-        using var f = File.Create(path);
-        var header = new byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xa1b2c3d4);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 65535);
-        BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 101);
-        f.Write(header);
-        foreach (var (data, ts) in Frames)
-        {
-            var rec = new byte[16];
-            BinaryPrimitives.WriteUInt32LittleEndian(rec, (uint)(ts / S));
-            BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(4), (uint)(ts % S / 1000));
-            BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(8), (uint)data.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(12), (uint)data.Length);
-            f.Write(rec);
-            f.Write(data);
-        }
+        using var w = new PcapWriter(path, LinkType.Raw);
+        foreach (var (data, ts) in Frames) w.Write(ts, data);
     }
 }
 
@@ -184,15 +108,9 @@ internal sealed class H323TcpFlow
 
     private void Segment(bool fromServer, byte flags, byte[] payload)
     {
-        var l4 = new byte[20 + payload.Length];
-        BinaryPrimitives.WriteUInt16BigEndian(l4, fromServer ? _serverPort : _clientPort);
-        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(2), fromServer ? _clientPort : _serverPort);
-        BinaryPrimitives.WriteUInt32BigEndian(l4.AsSpan(4), fromServer ? _serverSeq : _clientSeq);
-        if ((flags & Ack) != 0) BinaryPrimitives.WriteUInt32BigEndian(l4.AsSpan(8), fromServer ? _clientSeq : _serverSeq);
-        l4[12] = 5 << 4;
-        l4[13] = flags;
-        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(14), 64240);
-        payload.CopyTo(l4, 20);
-        _kit.Feed(H323TestKit.Ip(fromServer ? _server : _client, fromServer ? _client : _server, 6, l4));
+        var ack = (flags & Ack) != 0 ? (fromServer ? _clientSeq : _serverSeq) : 0;
+        _kit.Feed(fromServer
+            ? Ip.Tcp(_server, _serverPort, _client, _clientPort, _serverSeq, ack, flags, payload)
+            : Ip.Tcp(_client, _clientPort, _server, _serverPort, _clientSeq, ack, flags, payload));
     }
 }

@@ -39,15 +39,22 @@ internal static class Ip
         return l4;
     }
 
+    /// <summary>An IPv4 or IPv6 packet (by the addresses) around a layer-4 segment; a TCP or UDP checksum is filled in.</summary>
+    public static byte[] Packet(string source, string destination, byte protocol, byte[] l4) =>
+        Wrap(source, destination, protocol, l4, protocol switch { 6 => 16, 17 => 6, _ => -1 }, 0);
+
     private static byte[] Wrap(string source, string destination, byte protocol, byte[] l4, int checksumAt, byte trafficClass)
     {
         var src = IPAddress.Parse(source).GetAddressBytes();
         var dst = IPAddress.Parse(destination).GetAddressBytes();
-        // Pseudo-header checksum (RFC 768/793, RFC 8200 8.1).
-        uint sum = Sum(src) + Sum(dst) + protocol + (uint)l4.Length + Sum(l4);
-        var check = Fold(sum);
-        if (protocol == 17 && check == 0) check = 0xffff;
-        BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(checksumAt), check);
+        if (checksumAt >= 0)
+        {
+            // Pseudo-header checksum (RFC 768/793, RFC 8200 8.1).
+            uint sum = Sum(src) + Sum(dst) + protocol + (uint)l4.Length + Sum(l4);
+            var check = Fold(sum);
+            if (protocol == 17 && check == 0) check = 0xffff;
+            BinaryPrimitives.WriteUInt16BigEndian(l4.AsSpan(checksumAt), check);
+        }
         byte[] ip;
         if (src.Length == 4)
         {

@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using ConntrackTools.Engine;
 using System.Diagnostics;
 using Xunit;
 
@@ -70,27 +70,11 @@ public class CraftedPacketTests
         }
     }
 
-    /// <summary>A classic pcap file of raw IP packets (LINKTYPE_RAW).</summary>
+    /// <summary>A pcap file of raw IP packets (LINKTYPE_RAW), one a second.</summary>
     private static void WritePcap(string path, IEnumerable<byte[]> packets)
     {
-        using var f = File.Create(path);
-        Span<byte> header = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xa1b2c3d4);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], 65535);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], 101);
-        f.Write(header);
-        uint second = 1_700_000_000;
-        Span<byte> record = stackalloc byte[16];
-        foreach (var p in packets)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(record, second++);
-            BinaryPrimitives.WriteUInt32LittleEndian(record[4..], 0);
-            BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)p.Length);
-            BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)p.Length);
-            f.Write(record);
-            f.Write(p);
-        }
+        using var w = new PcapWriter(path, LinkType.Raw);
+        var second = 1_700_000_000L;
+        foreach (var p in packets) w.Write(second++ * 1_000_000_000, p);
     }
 }
