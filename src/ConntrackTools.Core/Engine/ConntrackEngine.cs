@@ -193,7 +193,7 @@ public sealed class ConntrackEngine
                         break;
                     case EngineRuleAction.Helper:
                         // nft_ct_helper_obj_eval: the object's protocol must be the packet's; the first one set wins.
-                        helper ??= HelperRegistry.Find(r.Helper!, (CtProtocol)p.Protocol) is { } h && h.Supports(p.Family) ? h : null;
+                        helper ??= r.HelperFor((CtProtocol)p.Protocol, p.Family);
                         break;
                 }
             }

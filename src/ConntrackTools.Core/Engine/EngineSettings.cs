@@ -130,6 +130,23 @@ public sealed class EngineRule
 
     /// <summary>For Helper: the helper's name ("ftp", "sip", ...).</summary>
     public string? Helper { get; set; }
+
+    // The helpers named by Helper (sip has one per protocol), looked up once per name rather than per packet.
+    private string? _resolved;
+    private Helpers.ConntrackHelper[] _helpers = [];
+
+    /// <summary>The helper this rule assigns to a packet of this protocol and family, or null (nft ignores an object of another protocol).</summary>
+    internal Helpers.ConntrackHelper? HelperFor(CtProtocol protocol, CtFamily family)
+    {
+        if (!ReferenceEquals(_resolved, Helper))
+        {
+            _helpers = Helper is null ? [] : [.. Helpers.HelperRegistry.All.Where(h => string.Equals(h.Name, Helper, StringComparison.OrdinalIgnoreCase))];
+            _resolved = Helper;
+        }
+        foreach (var h in _helpers)
+            if (h.Protocol == protocol) return h.Supports(family) ? h : null;
+        return null;
+    }
     public CtFamily? Family { get; set; }
     public CtProtocol? Protocol { get; set; }
     public IPNetwork? Source { get; set; }
