@@ -37,11 +37,11 @@ public sealed class EngineSettings
     /// <summary>Every name <see cref="Set"/> takes: the sysctls, then the helpers' module options ("nf_conntrack_ftp.loose").</summary>
     public static IReadOnlyList<string> SettingNames { get; } =
         [.. TcpSettings.SysctlNames, .. ProtocolTimeouts.SysctlNames, "nf_conntrack_acct", "nf_conntrack_timestamp", "nf_conntrack_max",
-         "nf_conntrack_helper", "nf_conntrack_expect_max", .. Helpers.HelperRegistry.OptionNames.Select(o => o.Name)];
+         "nf_conntrack_helper", "nf_conntrack_expect_max", .. Helpers.HelperRegistry.Options.Keys];
 
     /// <summary>A helper's module option, set or default.</summary>
     public long HelperOption(string name) =>
-        TryGetHelperOption(name, out var v) ? v : Helpers.HelperRegistry.OptionNames.First(o => o.Name == name).Default;
+        TryGetHelperOption(name, out var v) ? v : Helpers.HelperRegistry.Options[name];
 
     internal bool TryGetHelperOption(string name, out long value) => _helperOptions.TryGetValue(name, out value);
 
@@ -66,8 +66,8 @@ public sealed class EngineSettings
         }
         if (bare.Contains('.'))
         {
-            if (!Helpers.HelperRegistry.OptionNames.Any(o => o.Name == bare))
-                throw new ArgumentException($"'{name}' is not a helper option. Options are: {string.Join(", ", Helpers.HelperRegistry.OptionNames.Select(o => o.Name))}.", nameof(name));
+            if (!Helpers.HelperRegistry.Options.ContainsKey(bare))
+                throw new ArgumentException($"'{name}' is not a helper option. Options are: {string.Join(", ", Helpers.HelperRegistry.Options.Keys)}.", nameof(name));
             if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(value), value, $"{bare} is 0 or a positive number.");
             _helperOptions[bare] = value;
             return;
@@ -92,7 +92,7 @@ public sealed class EngineSettings
             case "nf_conntrack_helper": return AutomaticHelpers ? 1 : 0;
             case "nf_conntrack_expect_max": return ExpectMax;
         }
-        if (Helpers.HelperRegistry.OptionNames.Any(o => o.Name == bare)) return HelperOption(bare);
+        if (Helpers.HelperRegistry.Options.ContainsKey(bare)) return HelperOption(bare);
         if (TcpSettings.SysctlNames.Contains(bare)) return Tcp.Get(bare);
         if (Timeouts.TryGet(bare, out var v)) return v;
         throw new ArgumentException($"'{name}' is not an engine setting.", nameof(name));

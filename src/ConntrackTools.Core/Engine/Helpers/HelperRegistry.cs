@@ -33,9 +33,12 @@ internal static class HelperRegistry
         return null;
     }
 
-    /// <summary>Every module option name ("nf_conntrack_ftp.loose") and its default.</summary>
-    public static IEnumerable<(string Name, long Default)> OptionNames =>
-        Helpers.Value.SelectMany(h => h.Options.Select(o => (h.OptionName(o.Name), o.Default))).Distinct();
+    private static readonly Lazy<Dictionary<string, long>> OptionDefaults = new(() =>
+        Helpers.Value.SelectMany(h => h.Options.Select(o => (Name: h.OptionName(o.Name), o.Default))).DistinctBy(o => o.Name)
+            .ToDictionary(o => o.Name, o => o.Default, StringComparer.Ordinal));
+
+    /// <summary>Every module option name ("nf_conntrack_ftp.loose") and its default, in the helpers' order.</summary>
+    public static IReadOnlyDictionary<string, long> Options => OptionDefaults.Value;
 
     /// <summary>The helper names, for messages.</summary>
     public static string Names => string.Join(", ", Helpers.Value.Select(h => h.Name).Distinct(StringComparer.OrdinalIgnoreCase));
