@@ -31,6 +31,12 @@ public sealed class CtHelper
     /// <summary>True when the helper is assigned by port when automatic assignment is on (nf_conntrack_helper=1).</summary>
     public bool AutoAssignable { get; set; }
 
+    /// <summary>Tracked connections that have this helper now (null when not counted).</summary>
+    public int? Connections { get; set; }
+
+    /// <summary>The nftables ct helper objects of this type ("inet conntrack ftp-standard"), kernel back end only.</summary>
+    public string[] Objects { get; set; } = [];
+
     public string Backend { get; set; } = "kernel";
 
     public override string ToString() => $"{Name} ({Protocol.ToString().ToLowerInvariant()} {string.Join(',', Ports)})";

@@ -77,6 +77,12 @@ public static class ErrorMapper
                 return new ErrorRecord(ex, "NetworkNamespaceNotFound", ErrorCategory.ObjectNotFound, nsEx.Spec);
             case NetlinkException nl:
                 return FromNetlink(nl, target);
+            case Kernel.Nftables.NftUnavailableException:
+                return new ErrorRecord(ex, "NftablesUnavailable", ErrorCategory.NotInstalled, target);
+            case Kernel.Nftables.NftException nft:
+                return FromNft(nft, target);
+            case Kernel.Nftables.RulesetConflictException:
+                return new ErrorRecord(ex, "RulesetConflict", ErrorCategory.ResourceExists, target);
             case ArgumentException:
                 return new ErrorRecord(ex, "InvalidArgument", ErrorCategory.InvalidArgument, target);
             case InvalidDataException:
@@ -86,6 +92,22 @@ public static class ErrorMapper
             default:
                 return new ErrorRecord(ex, "UnexpectedError", ErrorCategory.NotSpecified, target);
         }
+    }
+
+    private static ErrorRecord FromNft(Kernel.Nftables.NftException nft, object? target)
+    {
+        var (id, category, advice) = nft.ErrnoName switch
+        {
+            "EPERM" => ("PermissionDenied", ErrorCategory.PermissionDenied, "Changing the nftables ruleset needs CAP_NET_ADMIN: run as root (for example with sudo)."),
+            "ENOENT" => ("NftObjectNotFound", ErrorCategory.ObjectNotFound, "A table, chain, object or helper named in the change does not exist in the kernel: check the names (Get-CtHelper lists the helpers this kernel offers)."),
+            "EEXIST" => ("AlreadyExists", ErrorCategory.ResourceExists, "Remove the existing object first, or choose another name."),
+            "EBUSY" => ("NftObjectInUse", ErrorCategory.ResourceBusy, "Something still refers to it: remove the rules that use it first."),
+            _ => ("NftRejected", ErrorCategory.InvalidArgument, "nft refused the change; nothing was applied (a change is one transaction)."),
+        };
+        return new ErrorRecord(nft, id, category, target)
+        {
+            ErrorDetails = new ErrorDetails($"nft: {nft.Message}. {advice}") { RecommendedAction = advice },
+        };
     }
 
     private static ErrorRecord FromNetlink(NetlinkException nl, object? target)
