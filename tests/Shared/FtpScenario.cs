@@ -12,11 +12,12 @@ public sealed class FtpScenario : IDisposable
     private readonly string _dir;
     private readonly Process _client;
 
-    public FtpScenario(TestNetwork net, bool ipv6, string command)
+    /// <param name="assignHelper">False when the test assigns the helper itself (New-CtHelper).</param>
+    public FtpScenario(TestNetwork net, bool ipv6, string command, bool assignHelper = true)
     {
         Net = net;
         Server = ipv6 ? net.B6 : net.B4;
-        TestNetwork.Nft(net.B,
+        if (assignHelper) TestNetwork.Nft(net.B,
             "table inet fw {\n" +
             "  ct helper ftp-standard { type \"ftp\" protocol tcp; }\n" +
             "  chain pre { type filter hook prerouting priority filter; tcp dport 21 ct helper set \"ftp-standard\"; }\n" +
