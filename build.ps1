@@ -4,7 +4,8 @@
     Builds, tests, documents and packages ConntrackTools, for people with pwsh.
 .DESCRIPTION
     Build:   dotnet build, which stages out/ConntrackTools (manifest, assemblies, Formats, MAML).
-    Test:    the xunit suites (tests/run-all.sh), then every *.Tests.ps1 under real Pester when installed.
+    Test:    the xunit suites (tests/run-all.sh), then every *.Tests.ps1 under Pester 5 when installed,
+             else under the Pester-compatible runner that CI uses (tests/Pester/Runner.ps1).
     Help:    regenerates MAML with platyPS when installed (the build's own HelpBuilder does it otherwise).
     Package: a .nupkg of the module folder for a PowerShell repository.
 .EXAMPLE
@@ -36,14 +37,22 @@ if ('Help' -in $Task) {
 if ('Test' -in $Task) {
     bash (Join-Path $root 'tests/run-all.sh')
     if ($LASTEXITCODE) { throw "tests failed ($LASTEXITCODE)" }
-    $suites = Get-ChildItem -Path $root -Recurse -Filter '*.Tests.ps1' | Where-Object FullName -notmatch '[\\/](bin|obj|out)[\\/]'
+    # Suites under a Compliance folder are run with their -Data by tests of their own, not here.
+    $suites = @(Get-ChildItem -Path $root -Recurse -File -Filter '*.Tests.ps1' |
+            Where-Object FullName -notmatch '[\\/](bin|obj|out|\.git|Compliance)[\\/]')
     if ($suites) {
         if (Get-Module -ListAvailable Pester | Where-Object Version -ge '5.0') {
             Import-Module Pester -MinimumVersion 5.0
-            $result = Invoke-Pester -Path $suites.FullName -PassThru
-            if ($result.FailedCount) { throw "$($result.FailedCount) Pester tests failed" }
-        } else {
-            Write-Warning 'Pester 5 is not installed; *.Tests.ps1 suites run in CI under the hosted runner.'
+        }
+        else {
+            # The runner CI uses in the hosted engine; its session has the module, as CI's does.
+            Write-Host 'Pester 5 is not installed: the suites run under tests/Pester/Runner.ps1.'
+            Import-Module (Join-Path $module 'ConntrackTools.psd1') -Force
+            . (Join-Path $root 'tests/Pester/Runner.ps1')
+        }
+        $result = Invoke-Pester -Path $suites.FullName -Output Detailed -PassThru
+        if ($result.Result -ne 'Passed') {
+            throw "Pester suites failed: $($result.FailedCount) tests, $($result.FailedBlocksCount) blocks, $($result.FailedContainersCount) files"
         }
     }
 }
