@@ -110,42 +110,62 @@ public class HelperAdminTests
     }
 
     [KernelFact("nft")]
-    public void Hostile_names_are_carried_literally_or_refused_and_never_interpreted()
+    public void Hostile_names_are_refused_when_creating_and_carried_literally_when_reading_and_removing()
     {
         using var net = new TestNetwork("hh");
         using var ps = new PsSession();
         TestNetwork.Nft(net.A, "table inet canary { chain c { type filter hook input priority 0; }; }\n");
-        const string table = "t\"; flush ruleset; add table ip evil {}";
-        const string chain = "c} { chain x";
-        const string name = "h'x;\"{}";
-        var made = ps.Objects($"New-CtHelper -Netns {net.A} -Name '{name.Replace("'", "''")}' -Type ftp -Table '{table}' -Chain '{chain}' -DestinationAddress 10.1.2.3 -DestinationPort 21,2121");
-        var o = Assert.IsType<CtHelperObject>(Assert.Single(made).BaseObject);
-        Assert.Equal((name, table), (o.Name, o.Table));
-        var json = JsonNode.Parse(NftJson(net.A))!["nftables"]!.AsArray();
-        Assert.Contains(json, i => i!["table"]?["name"]?.GetValue<string>() == "canary");
-        Assert.DoesNotContain(json, i => i!["table"]?["name"]?.GetValue<string>() == "evil");
-        Assert.Contains(json, i => i!["ct helper"]?["name"]?.GetValue<string>() == name && i["ct helper"]!["table"]!.GetValue<string>() == table);
-        Assert.Contains(json, i => i!["chain"]?["name"]?.GetValue<string>() == chain);
-        Assert.Contains(json, i => i!["rule"]?["expr"]?.ToJsonString().Contains("{\"ct helper\":" + JsonSerializer.Serialize(name)) == true);
-
-        // Refused before nft sees them, and nothing changes.
         var before = NftJson(net.A);
-        foreach (var bad in new[] { "\"a`nb\"", "'@set'", "'\\x'", "' lead'" })
+
+        // Quotes, semicolons, braces, newlines, spaces, references: refused before nft sees them,
+        // because `nft list ruleset` prints names unquoted and a saved ruleset would not load back
+        // (or would run the text as nft commands). Nothing changes.
+        foreach (var (param, bad) in new[]
         {
-            var (_, errors) = ps.Run($"New-CtHelper -Netns {net.A} -Name {bad} -Type ftp -Table t2");
+            ("-Table", "'t\"; flush ruleset; add table ip evil {}'"), ("-Chain", "'c} { chain x'"), ("-Name", "'h''x'"),
+            ("-Name", "\"a`nb\""), ("-Name", "'@set'"), ("-Name", "'$v'"), ("-Table", "' lead'"), ("-Name", "'a;b'"),
+        })
+        {
+            var objectName = param == "-Name" ? bad : "ok";
+            var extra = param == "-Name" ? "" : $"{param} {bad}";
+            var (_, errors) = ps.Run($"New-CtHelper -Netns {net.A} -Name {objectName} -Type ftp -DestinationAddress 10.1.2.3 {extra}");
             var e = Assert.Single(errors);
             Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+            Assert.Contains("load back", e.Exception.Message);
         }
-        var (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} -Name x -Type ftp -Table t2 -DestinationAddress 'host.example'");
-        Assert.Contains("not an IP address", Assert.Single(errs).Exception.Message);
-        (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} -Name x -Type ftp -Table t2 -InputInterface 'eth*'");
-        Assert.Contains("wildcard", Assert.Single(errs).Exception.Message);
+        foreach (var bad in new[] { "-DestinationAddress 'host.example'", "-DestinationAddress '10.0.0.1; flush ruleset'", "-InputInterface 'eth*'", "-InputInterface 'a\"b'" })
+        {
+            var (_, errors) = ps.Run($"New-CtHelper -Netns {net.A} -Name ok -Type ftp {bad}");
+            Assert.Equal(ErrorCategory.InvalidArgument, Assert.Single(errors).CategoryInfo.Category);
+        }
+        Assert.Equal(before, NftJson(net.A));
+
         // A name nft reads as a keyword in `ct helper set`: nft refuses, and the transaction leaves nothing behind.
-        (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} -Name tcp -Type ftp -Table t2 -AssignRule -WarningAction SilentlyContinue");
+        var (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} -Name tcp -Type ftp -Table t2 -AssignRule -WarningAction SilentlyContinue");
         var nftError = Assert.Single(errs);
         Assert.Equal("NftRejected,ConntrackTools.Commands.NewCtHelperCommand", nftError.FullyQualifiedErrorId);
         Assert.Contains("keyword", nftError.ErrorDetails.Message);
         Assert.Equal(before, NftJson(net.A));
+
+        // Objects another tool made with such names are listed and removed literally, through JSON.
+        const string table = "t\"; flush ruleset; add table ip evil {}";
+        const string name = "h'x;\"{}";
+        var doc = new JsonObject
+        {
+            ["nftables"] = new JsonArray(
+                new JsonObject { ["add"] = new JsonObject { ["table"] = new JsonObject { ["family"] = "inet", ["name"] = table } } },
+                new JsonObject { ["add"] = new JsonObject { ["ct helper"] = new JsonObject { ["family"] = "inet", ["table"] = table, ["name"] = name, ["type"] = "ftp", ["protocol"] = "tcp", ["l3proto"] = "inet" } } },
+                new JsonObject { ["add"] = new JsonObject { ["chain"] = new JsonObject { ["family"] = "inet", ["table"] = table, ["name"] = "pre", ["type"] = "filter", ["hook"] = "prerouting", ["prio"] = 0, ["policy"] = "accept" } } },
+                new JsonObject { ["add"] = new JsonObject { ["rule"] = new JsonObject { ["family"] = "inet", ["table"] = table, ["chain"] = "pre", ["expr"] = new JsonArray(new JsonObject { ["ct helper"] = name }) } } }),
+        };
+        var r = Shell.Run("ip", ["netns", "exec", net.A, "nft", "-j", "-f", "-"], stdin: doc.ToJsonString());
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var listed = Assert.IsType<CtHelperObject>(Assert.Single(ps.Objects($"Get-CtHelper -Netns {net.A} -Ruleset")).BaseObject);
+        Assert.Equal((name, table, 1), (listed.Name, listed.Table, listed.Rules.Length));
+        ps.Objects($"Get-CtHelper -Netns {net.A} -Ruleset | Remove-CtHelper");
+        var json = JsonNode.Parse(NftJson(net.A))!["nftables"]!.AsArray();
+        Assert.Contains(json, i => i!["table"]?["name"]?.GetValue<string>() == "canary");
+        Assert.DoesNotContain(json, i => i!["table"]?["name"]?.GetValue<string>() is "evil" or table);
     }
 
     [KernelFact("nft")]

@@ -52,7 +52,16 @@ public sealed class GetCtHelperCommand : CtRulesetCmdlet
         }
         var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
         var matched = new bool[patterns.Count];
-        var helpers = Helpers().ToList();
+        List<CtHelper> helpers;
+        try
+        {
+            helpers = Helpers().ToList();
+        }
+        catch (Exception ex) when (ex is ConntrackTools.Kernel.Netlink.NetworkNamespaceNotFoundException or ConntrackTools.Kernel.Netlink.NetlinkException or NftException or IOException or UnauthorizedAccessException)
+        {
+            Fail(ex, Where());
+            return;
+        }
         foreach (var helper in helpers)
         {
             var hit = false;
@@ -77,7 +86,7 @@ public sealed class GetCtHelperCommand : CtRulesetCmdlet
             WriteObject(o);
         }
         foreach (var n in Name ?? [])
-            if (!WildcardPattern.ContainsWildcardCharacters(n) && !objects.Any(o => o.Name == n))
+            if (!WildcardPattern.ContainsWildcardCharacters(n) && !objects.Any(o => string.Equals(o.Name, n, StringComparison.OrdinalIgnoreCase)))
                 WriteError(new ErrorRecord(new ItemNotFoundException($"There is no ct helper object named '{n}'{(Table is null ? "" : $" in table '{Table}'")} in {Where()}."),
                     "HelperObjectNotFound", ErrorCategory.ObjectNotFound, n));
     }

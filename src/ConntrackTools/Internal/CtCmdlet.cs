@@ -98,7 +98,7 @@ public static class ErrorMapper
     {
         var (id, category, advice) = nft.ErrnoName switch
         {
-            "EPERM" => ("PermissionDenied", ErrorCategory.PermissionDenied, "Changing the nftables ruleset needs CAP_NET_ADMIN: run as root (for example with sudo)."),
+            "EPERM" => ("PermissionDenied", ErrorCategory.PermissionDenied, "Reading or changing the nftables ruleset needs CAP_NET_ADMIN: run as root (for example with sudo)."),
             "ENOENT" => ("NftObjectNotFound", ErrorCategory.ObjectNotFound, "A table, chain, object or helper named in the change does not exist in the kernel: check the names (Get-CtHelper lists the helpers this kernel offers)."),
             "EEXIST" => ("AlreadyExists", ErrorCategory.ResourceExists, "Remove the existing object first, or choose another name."),
             "EBUSY" => ("NftObjectInUse", ErrorCategory.ResourceBusy, "Something still refers to it: remove the rules that use it first."),

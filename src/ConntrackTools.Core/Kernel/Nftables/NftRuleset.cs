@@ -242,9 +242,9 @@ internal static class NftText
         var right = Expression(m.GetProperty("right"));
         if (left == "fib saddr . iif oif" && right is "false" or "0") right = "missing";
         // nft prints the interface and helper keys without "meta", and their names quoted.
-        if (left is "meta iifname" or "meta oifname" or "meta iif" or "meta oif" or "meta l4proto" or "meta nfproto")
+        if (left is "meta iifname" or "meta oifname" or "meta iif" or "meta oif")
         {
-            if (left is "meta iifname" or "meta oifname" && m.GetProperty("right").ValueKind == JsonValueKind.String) right = Quote(right);
+            if (m.GetProperty("right").ValueKind == JsonValueKind.String) right = Quote(right);
             left = left["meta ".Length..];
         }
         if (left == "ct helper" && m.GetProperty("right").ValueKind == JsonValueKind.String) right = Quote(right);

@@ -60,23 +60,40 @@ public static class RulesetBuilder
 
     private static readonly string[] Families = ["inet", "ip", "ip6", "bridge", "netdev", "arp"];
 
-    /// <summary>Checks a table, chain or object name; throws ArgumentException saying why it is refused.</summary>
+    /// <summary>
+    /// Checks a table, chain or object name; throws ArgumentException saying why it is refused.
+    /// nft prints these names unquoted (`table inet NAME {`), so a name that is not a plain
+    /// identifier would not load back from a saved ruleset, and could even be read there as nft
+    /// syntax (a name with "; flush ruleset"). Names are therefore letters, digits, '_', '-' and '.',
+    /// starting with a letter or '_'. Existing objects with other names are still read, listed and
+    /// removed literally: only what this module creates is held to this.
+    /// </summary>
     public static void ValidateName(string what, string? value)
     {
         if (string.IsNullOrEmpty(value)) throw new ArgumentException($"The {what} name is empty.");
         if (value.Length > 255) throw new ArgumentException($"The {what} name '{value[..20]}…' is {value.Length} characters long; nftables allows 255.");
-        if (value.Any(char.IsControl)) throw new ArgumentException($"The {what} name {Show(value)} contains a control character (such as a newline); nftables names cannot be shown or typed safely with one. Choose a name without it.");
-        if (value[0] is '@' or '$' or '\\') throw new ArgumentException($"The {what} name {Show(value)} starts with '{value[0]}', which nft reads as a set or variable reference. Choose a name that starts with a letter or digit.");
-        if (value.Trim() != value) throw new ArgumentException($"The {what} name {Show(value)} starts or ends with white space.");
+        var bad = value.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'));
+        if (bad != default || !(char.IsAsciiLetter(value[0]) || value[0] == '_'))
+            throw new ArgumentException($"The {what} name {Show(value)} is refused: {(bad != default ? $"it contains {Describe(bad)}" : "it does not start with a letter or '_'")}. `nft list ruleset` prints names unquoted, so such a name would not load back from a saved ruleset and could be read there as nft syntax. Use letters, digits, '_', '-' and '.', starting with a letter.");
     }
+
+    private static string Describe(char c) => c switch
+    {
+        '\n' => "a newline",
+        '\r' => "a carriage return",
+        '\t' => "a tab",
+        ' ' => "a space",
+        _ when char.IsControl(c) => $"the control character U+{(int)c:X4}",
+        _ => $"'{c}'",
+    };
 
     /// <summary>Checks an interface name as the kernel's dev_valid_name does, and refuses nft's wildcard '*'.</summary>
     public static void ValidateInterface(string value)
     {
         if (string.IsNullOrEmpty(value) || value.Length > 15 || value is "." or ".." || value.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c)))
             throw new ArgumentException($"{Show(value)} is not a valid interface name: 1 to 15 characters, without '/', ':' or white space.");
-        if (value.Contains('*') || value[0] is '@' or '$' or '\\')
-            throw new ArgumentException($"The interface name {Show(value)} contains '*' or starts with '@', '$' or '\\', which nft reads as a wildcard or reference.");
+        if (value.Any(c => c is '*' or '"' or '\\') || value[0] is '@' or '$')
+            throw new ArgumentException($"The interface name {Show(value)} contains '*', '\"' or '\\' or starts with '@' or '$', which nft reads as a wildcard, a quote or a reference.");
     }
 
     public static void ValidateFamily(string family)
@@ -164,6 +181,8 @@ public static class RulesetBuilder
         if ((r.SourcePorts.Count > 0 || r.DestinationPorts.Count > 0) && r.Protocol is not (CtProtocol.Tcp or CtProtocol.Udp or CtProtocol.Sctp or CtProtocol.Dccp or CtProtocol.UdpLite))
             throw new ArgumentException("Ports need -Protocol tcp, udp, sctp, dccp or udplite.");
         var commands = new List<JsonNode> { TableCommand(r.Family, r.Table) };
+        if (existing.Chains.FirstOrDefault(c => c.Family == r.Family && c.Table == r.Table && c.Name == r.Chain) is { Priority: > -200 } late)
+            throw new RulesetConflictException($"The chain {r.Family} {Show(r.Table)} {Show(r.Chain)} has priority {late.Priority}, after conntrack (-200) has tracked the packet, so notrack there does nothing. Give a chain at the raw priority (-300), or a new -Chain name.");
         if (ChainCommand(existing, r.Family, r.Table, r.Chain, r.Hook, -300) is { } chain) commands.Add(chain);
         var families = ByFamily(r.Family, [.. r.SourceAddresses, .. r.DestinationAddresses]).Select(f => f.Family).ToList();
         foreach (var family in families)
@@ -236,7 +255,8 @@ public static class RulesetBuilder
         var rule = new JsonObject { ["family"] = family, ["table"] = table, ["chain"] = chain, ["expr"] = expr };
         if (comment is not null)
         {
-            if (comment.Any(char.IsControl) || comment.Length > 128) throw new ArgumentException("A rule comment must be at most 128 characters, without control characters.");
+            if (comment.Any(c => char.IsControl(c) || c is '"' or '\\') || comment.Length > 128)
+                throw new ArgumentException("A rule comment must be at most 128 characters, without control characters, '\"' or '\\' (nft prints it in double quotes, and a saved ruleset must load back).");
             rule["comment"] = comment;
         }
         return NftClient.Command("add", new JsonObject { ["rule"] = rule });
