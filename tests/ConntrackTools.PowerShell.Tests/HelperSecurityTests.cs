@@ -10,7 +10,7 @@ namespace ConntrackTools.Tests;
 /// </summary>
 public class HelperSecurityTests
 {
-    private static void Harden(TestNetwork net, string assign = "", string related = "")
+    internal static void Harden(TestNetwork net, string assign = "", string related = "")
     {
         // The outside: a veth pair inside B (this kernel has no dummy driver); wan0 holds the default route.
         TestNetwork.Exec(net.B, "ip", "link", "add", "wan0", "type", "veth", "peer", "name", "wan0p");
