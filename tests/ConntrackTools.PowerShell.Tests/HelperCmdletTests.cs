@@ -81,10 +81,12 @@ public class HelperCmdletTests
     {
         using var ps = new PsSession();
         var helpers = ps.Objects("Get-CtHelper").Select(o => (CtHelper)o.BaseObject).ToList();
-        // Those this kernel has built in or loaded: each has its module under /sys/module.
+        // Those this kernel offers (asked of the kernel, so pptp too, which has no parameters and
+        // so no /sys/module entry when built in): at least every helper module present.
         Assert.NotEmpty(helpers);
-        Assert.All(helpers, h => Assert.True(Directory.Exists($"/sys/module/{h.Module}"), h.Module));
         Assert.All(helpers, h => Assert.False(h.Userspace));
+        foreach (var module in new[] { "nf_conntrack_ftp", "nf_conntrack_tftp", "nf_conntrack_irc", "nf_conntrack_sip" })
+            if (Directory.Exists($"/sys/module/{module}")) Assert.Contains(helpers, h => h.Module == module);
         if (Directory.Exists("/sys/module/nf_conntrack_ftp"))
         {
             var loose = File.ReadAllText("/sys/module/nf_conntrack_ftp/parameters/loose").Trim() == "Y" ? 1L : 0L;
