@@ -250,6 +250,22 @@ public static class AntiSpoofAudit
     #region Remediation
 
     /// <summary>
+    /// What runs a native command in the audited namespace, for sh and pwsh: `ip netns exec NAME `
+    /// for a named one, `nsenter --net=PATH ` otherwise, "" for this one. <paramref name="note"/>
+    /// says when the name had to become a placeholder. Test-CtHelperSecurity uses it too.
+    /// </summary>
+    internal static string NamespacePrefix(string? spec, string? path, out string? note)
+    {
+        note = null;
+        if (spec is null) return "";
+        path ??= spec.Contains('/') ? spec : int.TryParse(spec, out _) ? $"/proc/{spec}/ns/net" : $"{NetworkNamespace.NamedRoot}/{spec}";
+        var named = !spec.Contains('/') && path == $"{NetworkNamespace.NamedRoot}/{spec}";
+        var word = ShellWord(named ? spec : path);
+        if (word is null) note = "The namespace's name cannot be quoted safely for sh and pwsh: replace <namespace> with it.";
+        return named ? $"ip netns exec {word ?? "<namespace>"} " : $"nsenter --net={word ?? "<namespace>"} ";
+    }
+
+    /// <summary>
     /// A command that makes the check pass, runnable from sh and from pwsh: the rp_filter sysctl for
     /// IPv4, an nft fib rule for IPv6 (after an exception for neighbour discovery, as firewalld
     /// makes it). Prefixed to run in the namespace. Returns a note for the message when a part had
@@ -257,16 +273,7 @@ public static class AntiSpoofAudit
     /// </summary>
     internal static (string Command, string? Note) Remediation(AntiSpoofInput input, string name, CtFamily family)
     {
-        string? note = null;
-        var prefix = "";
-        if (input.NetworkNamespace is { } spec)
-        {
-            var path = input.NamespacePath ?? "";
-            var named = !spec.Contains('/') && path == $"{NetworkNamespace.NamedRoot}/{spec}";
-            var word = ShellWord(named ? spec : path);
-            if (word is null) note = "The namespace's name cannot be quoted safely for sh and pwsh: replace <namespace> with it.";
-            prefix = named ? $"ip netns exec {word ?? "<namespace>"} " : $"nsenter --net={word ?? "<namespace>"} ";
-        }
+        var prefix = NamespacePrefix(input.NetworkNamespace, input.NamespacePath, out var note);
 
         if (family == CtFamily.IPv4)
         {

@@ -37,6 +37,9 @@ public sealed class HelperSecuritySnapshot
     /// <summary>The -NetworkNamespace the audit ran in, for the remediation commands; null for this one.</summary>
     public string? NetworkNamespace { get; init; }
 
+    /// <summary>The namespace's nsfs path, which tells a named namespace from a path or PID.</summary>
+    public string? NamespacePath { get; init; }
+
     public string Backend => NetworkNamespace is null ? "kernel" : $"kernel:{NetworkNamespace}";
 
     /// <summary>Reads a snapshot of the kernel, in this or another network namespace.</summary>
@@ -70,6 +73,7 @@ public sealed class HelperSecuritySnapshot
             UntrustedInterfaces = untrustedList,
             UntrustedReason = reason,
             NetworkNamespace = networkNamespace,
+            NamespacePath = networkNamespace is null ? null : Kernel.Netlink.NetworkNamespace.Resolve(networkNamespace).Path,
         };
     }
 
@@ -449,14 +453,7 @@ public static class HelperSecurityAudit
     private static string? NftString(string value) =>
         value.Any(c => c is '"' or '\'' or '\\' or '*' || char.IsControl(c)) ? null : $"\"{value}\"";
 
-    private static string NativeNetns(HelperSecuritySnapshot s) => s.NetworkNamespace switch
-    {
-        null => "",
-        var n when n.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') && !n.All(char.IsAsciiDigit) => $"ip netns exec {n} ",
-        var n when n.All(char.IsAsciiDigit) => $"nsenter --net=/proc/{n}/ns/net ",
-        var n when !n.Contains('\'') => $"nsenter --net='{n}' ",
-        _ => "nsenter --net=<namespace-path> ",
-    };
+    private static string NativeNetns(HelperSecuritySnapshot s) => AntiSpoofAudit.NamespacePrefix(s.NetworkNamespace, s.NamespacePath, out _);
 
     private static string CmdletNetns(HelperSecuritySnapshot s) =>
         s.NetworkNamespace is { } n ? $" -NetworkNamespace '{n.Replace("'", "''", StringComparison.Ordinal)}'" : "";

@@ -26,20 +26,27 @@ internal static partial class Native
     internal const int NETLINK_EXT_ACK = 11;
 
     internal const int O_RDONLY = 0;
+    internal const int O_WRONLY = 1;
     internal const int O_CLOEXEC = 0x80000;
     internal const int CLONE_NEWNET = 0x40000000;
 
     internal const int EPERM = 1;
     internal const int ENOENT = 2;
     internal const int EINTR = 4;
+    internal const int EIO = 5;
     internal const int EBADF = 9;
     internal const int EAGAIN = 11;
     internal const int ENOMEM = 12;
     internal const int EACCES = 13;
+    internal const int EFAULT = 14;
     internal const int EBUSY = 16;
     internal const int EEXIST = 17;
+    internal const int ENOTDIR = 20;
+    internal const int EISDIR = 21;
     internal const int EINVAL = 22;
     internal const int ENOSPC = 28;
+    internal const int EROFS = 30;
+    internal const int ERANGE = 34;
     internal const int ENOBUFS = 105;
     internal const int EOPNOTSUPP = 95;
     internal const int EAFNOSUPPORT = 97;
@@ -122,6 +129,12 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
 
+    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "strerror")]
     private static partial IntPtr StrError(int errnum);
 
@@ -135,6 +148,7 @@ internal static partial class Native
         EPERM => "EPERM", ENOENT => "ENOENT", EINTR => "EINTR", EBADF => "EBADF", EAGAIN => "EAGAIN",
         ENOMEM => "ENOMEM", EACCES => "EACCES", EBUSY => "EBUSY", EEXIST => "EEXIST", EINVAL => "EINVAL",
         ENOSPC => "ENOSPC", ENOBUFS => "ENOBUFS", EOPNOTSUPP => "EOPNOTSUPP", EAFNOSUPPORT => "EAFNOSUPPORT",
-        EPROTONOSUPPORT => "EPROTONOSUPPORT", ETIMEDOUT => "ETIMEDOUT", _ => $"errno {errno}",
+        EPROTONOSUPPORT => "EPROTONOSUPPORT", ETIMEDOUT => "ETIMEDOUT", EIO => "EIO", EFAULT => "EFAULT",
+        ENOTDIR => "ENOTDIR", EISDIR => "EISDIR", EROFS => "EROFS", ERANGE => "ERANGE", _ => $"errno {errno}",
     };
 }

@@ -420,21 +420,21 @@ public static class ConntrackSettings
         var def = Find(setting.Name);
         switch (ex.Errno)
         {
-            case SysctlNative.EACCES or SysctlNative.EPERM or SysctlNative.EROFS:
+            case Native.EACCES or Native.EPERM or Native.EROFS:
                 if (def?.Kind == CtSettingKind.ReadOnly)
                     return $"{setting.Name} is read-only: the kernel counts the entries of the table.";
                 if (def is { PerNamespace: false } && !setting.Writable)
                     return $"{setting.Name} can only be changed in the initial network namespace: the kernel registers it read-only (mode 0444) in the others. Change it on the host, without -NetworkNamespace; it is global and applies to every namespace.";
-                if (ex.Errno == SysctlNative.EPERM)
+                if (ex.Errno == Native.EPERM)
                     return "Changing net.* sysctls needs CAP_NET_ADMIN in the user namespace that owns the network namespace: run as root.";
                 return setting.Writable
                     ? "Only root may write sysctls: run as root (for example with sudo)."
                     : $"{setting.Name} is read-only in this namespace ({setting.Note ?? "file mode 0444"}).";
-            case SysctlNative.EINVAL or SysctlNative.ERANGE:
+            case Native.EINVAL or Native.ERANGE:
                 return $"The kernel refused {value.ToString(CultureInfo.InvariantCulture)} for {setting.Name}; it takes {RangeText(setting)}.";
-            case SysctlNative.ENOMEM:
+            case Native.ENOMEM:
                 return $"The kernel could not allocate memory for {value.ToString(CultureInfo.InvariantCulture)} {setting.Unit}: choose a smaller value.";
-            case SysctlNative.ENOENT or SysctlNative.ENOTDIR:
+            case Native.ENOENT or Native.ENOTDIR:
                 return $"This kernel has no {setting.Name} in this namespace (any more): is nf_conntrack loaded?";
             default:
                 return "";

@@ -193,7 +193,7 @@ public static class Sysctl
         {
             return ReadFile(path, key);
         }
-        catch (SysctlException ex) when (ex.Errno is SysctlNative.ENOENT or SysctlNative.ENOTDIR)
+        catch (SysctlException ex) when (ex.Errno is Native.ENOENT or Native.ENOTDIR)
         {
             return null;
         }
@@ -201,7 +201,7 @@ public static class Sysctl
 
     internal static unsafe string ReadFile(string path, string key)
     {
-        var fd = SysctlNative.Open(path, SysctlNative.O_RDONLY | SysctlNative.O_CLOEXEC);
+        var fd = Native.Open(path, Native.O_RDONLY | Native.O_CLOEXEC);
         if (fd < 0) throw new SysctlException(Marshal.GetLastPInvokeError(), "read", path, key);
         try
         {
@@ -211,11 +211,11 @@ public static class Sysctl
             {
                 if (length == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
                 nint n;
-                fixed (byte* p = &buffer[length]) n = SysctlNative.Read(fd, p, (nuint)(buffer.Length - length));
+                fixed (byte* p = &buffer[length]) n = Native.Read(fd, p, (nuint)(buffer.Length - length));
                 if (n < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
-                    if (errno == SysctlNative.EINTR) continue;
+                    if (errno == Native.EINTR) continue;
                     throw new SysctlException(errno, "read", path, key);
                 }
                 if (n == 0) break;
@@ -225,13 +225,13 @@ public static class Sysctl
         }
         finally
         {
-            SysctlNative.Close(fd);
+            Native.Close(fd);
         }
     }
 
     internal static unsafe void WriteFile(string path, string key, string value)
     {
-        var fd = SysctlNative.Open(path, SysctlNative.O_WRONLY | SysctlNative.O_CLOEXEC);
+        var fd = Native.Open(path, Native.O_WRONLY | Native.O_CLOEXEC);
         if (fd < 0) throw new SysctlException(Marshal.GetLastPInvokeError(), "write", path, key);
         try
         {
@@ -240,15 +240,15 @@ public static class Sysctl
             while (true)
             {
                 nint n;
-                fixed (byte* p = bytes) n = SysctlNative.Write(fd, p, (nuint)bytes.Length);
+                fixed (byte* p = bytes) n = Native.Write(fd, p, (nuint)bytes.Length);
                 if (n >= 0) return;
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != SysctlNative.EINTR) throw new SysctlException(errno, "write", path, key);
+                if (errno != Native.EINTR) throw new SysctlException(errno, "write", path, key);
             }
         }
         finally
         {
-            SysctlNative.Close(fd);
+            Native.Close(fd);
         }
     }
 
@@ -319,7 +319,7 @@ public static class Sysctl
 public sealed class SysctlException : IOException
 {
     public SysctlException(int errno, string operation, string path, string key)
-        : base($"{operation} {path}: {SysctlNative.ErrnoText(errno)} ({SysctlNative.ErrnoName(errno)})")
+        : base($"{operation} {path}: {Native.ErrnoText(errno)} ({Native.ErrnoName(errno)})")
     {
         Errno = errno;
         Operation = operation;
@@ -331,7 +331,7 @@ public sealed class SysctlException : IOException
     public int Errno { get; }
 
     /// <summary>The symbolic name of <see cref="Errno"/>, e.g. "EACCES".</summary>
-    public string ErrnoName => SysctlNative.ErrnoName(Errno);
+    public string ErrnoName => Native.ErrnoName(Errno);
 
     /// <summary>"read" or "write".</summary>
     public string Operation { get; }
@@ -341,51 +341,4 @@ public sealed class SysctlException : IOException
 
     /// <summary>The key as the caller gave it.</summary>
     public string Key { get; }
-}
-
-/// <summary>The system calls behind <see cref="Sysctl"/>: open/read/write give the kernel's errno as it is.</summary>
-internal static partial class SysctlNative
-{
-    internal const int O_RDONLY = 0;
-    internal const int O_WRONLY = 1;
-    internal const int O_CLOEXEC = 0x80000;
-
-    internal const int EPERM = 1;
-    internal const int ENOENT = 2;
-    internal const int EINTR = 4;
-    internal const int EIO = 5;
-    internal const int ENOMEM = 12;
-    internal const int EACCES = 13;
-    internal const int EFAULT = 14;
-    internal const int ENOTDIR = 20;
-    internal const int EISDIR = 21;
-    internal const int EINVAL = 22;
-    internal const int EROFS = 30;
-    internal const int ERANGE = 34;
-
-    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    internal static partial int Close(int fd);
-
-    internal static string ErrnoText(int errno) => Native.ErrnoText(errno);
-
-    /// <summary>The names a sysctl write can fail with, beyond those of the netlink layer.</summary>
-    internal static string ErrnoName(int errno) => errno switch
-    {
-        EIO => "EIO",
-        EFAULT => "EFAULT",
-        ENOTDIR => "ENOTDIR",
-        EISDIR => "EISDIR",
-        EROFS => "EROFS",
-        ERANGE => "ERANGE",
-        _ => Native.ErrnoName(errno),
-    };
 }
