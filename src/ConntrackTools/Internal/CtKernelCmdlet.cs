@@ -37,19 +37,26 @@ public abstract class CtKernelCmdlet : CtCmdlet
     /// </summary>
     protected ConntrackClient ClientFor(string? backend)
     {
-        string? netns = NetworkNamespace;
-        if (netns is null && backend is not null)
-        {
-            if (backend.StartsWith("engine:", StringComparison.Ordinal))
-                throw new ErrorRecordException(new ErrorRecord(
-                    new InvalidOperationException($"This object comes from the userspace engine ({backend}); engine tables follow their capture and cannot be changed. Changes apply to the kernel: give -NetworkNamespace, or pipe objects read from the kernel."),
-                    "EngineObjectReadOnly", ErrorCategory.InvalidOperation, backend));
-            if (backend.StartsWith("kernel:", StringComparison.Ordinal)) netns = backend["kernel:".Length..];
-        }
+        var netns = NamespaceOf(backend);
         var key = netns ?? "";
         if (!_clients.TryGetValue(key, out var client))
             _clients[key] = client = ConntrackClient.Open(netns);
         return client;
+    }
+
+    /// <summary>
+    /// The namespace an object piped in was read from (its Backend, "kernel:NETNS"), unless
+    /// -NetworkNamespace is given; null for this one. An engine's object stops the change with
+    /// EngineObjectReadOnly: changes apply to the kernel.
+    /// </summary>
+    protected string? NamespaceOf(string? backend)
+    {
+        if (NetworkNamespace is not null || backend is null) return NetworkNamespace;
+        if (backend.StartsWith("engine:", StringComparison.Ordinal))
+            throw new ErrorRecordException(new ErrorRecord(
+                new InvalidOperationException($"This object comes from the userspace engine ({backend}); engine tables follow their capture and cannot be changed. Changes apply to the kernel: give -NetworkNamespace, or pipe objects read from the kernel."),
+                "EngineObjectReadOnly", ErrorCategory.InvalidOperation, backend));
+        return backend.StartsWith("kernel:", StringComparison.Ordinal) ? backend["kernel:".Length..] : null;
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public abstract class CtRulesetCmdlet : CtKernelCmdlet
     protected bool ApplyChange(List<JsonNode> commands, string target, string action, string? networkNamespace = null)
     {
         var document = NftClient.Document(commands);
-        var where = networkNamespace is null ? Where() : $"kernel:{networkNamespace}";
+        var where = Backend(networkNamespace);
         if (!ShouldProcess($"{action} {target} in {where}, as one nft transaction: {document}", $"{action} {target} in {where}?", action)) return false;
         NftClient.Apply(networkNamespace ?? NetworkNamespace, commands);
         WriteVerbose($"nft applied in {where}: {document}");
@@ -38,15 +38,4 @@ public abstract class CtRulesetCmdlet : CtKernelCmdlet
     /// <summary>The backend name objects read from this namespace carry.</summary>
     protected string Backend(string? networkNamespace = null) =>
         (networkNamespace ?? NetworkNamespace) is { } ns ? $"kernel:{ns}" : "kernel";
-
-    /// <summary>The namespace an object piped in was read from ("kernel:NETNS"), unless -NetworkNamespace is given.</summary>
-    protected string? NamespaceOf(string? backend)
-    {
-        if (NetworkNamespace is not null) return NetworkNamespace;
-        if (backend is not null && backend.StartsWith("kernel:", StringComparison.Ordinal)) return backend["kernel:".Length..];
-        if (backend is not null && backend.StartsWith("engine:", StringComparison.Ordinal))
-            throw new ErrorRecordException(new ErrorRecord(new InvalidOperationException($"This object comes from the userspace engine ({backend}); engines have no nftables ruleset to change."),
-                "EngineObjectReadOnly", ErrorCategory.InvalidOperation, backend));
-        return null;
-    }
 }
