@@ -10,7 +10,6 @@ internal static partial class LibNftables
     internal const uint NFT_CTX_DEFAULT = 0;
     internal const uint NFT_CTX_OUTPUT_HANDLE = 1 << 3;
     internal const uint NFT_CTX_OUTPUT_JSON = 1 << 4;
-    internal const uint NFT_CTX_OUTPUT_ECHO = 1 << 5;
 
     [LibraryImport(Library, EntryPoint = "nft_ctx_new")]
     internal static partial IntPtr CtxNew(uint flags);

@@ -15,21 +15,18 @@ public static class NftClient
     /// <summary>The ruleset of a namespace, as `nft -j list ruleset` gives it.</summary>
     public static NftRuleset ListRuleset(string? networkNamespace = null)
     {
-        var json = Run(networkNamespace, Document([Command("list", new JsonObject { ["ruleset"] = null })]), echo: false, dryRun: false);
+        var json = Run(networkNamespace, Document([Command("list", new JsonObject { ["ruleset"] = null })]), dryRun: false);
         return NftRuleset.Parse(json);
     }
 
     /// <summary>
     /// Applies <paramref name="commands"/> (the items of an "nftables" array: {"add": {...}}, ...)
-    /// as one transaction: all of them or none. Returns what nft echoes back (the objects made,
-    /// with their handles) as JSON. With <paramref name="dryRun"/> the kernel checks the batch and
-    /// commits nothing (nft -c).
+    /// as one transaction: all of them or none. With <paramref name="dryRun"/> the kernel checks
+    /// the batch and commits nothing (nft -c). Callers read the result back with ListRuleset, which
+    /// also gives the hooks of the chains that nft's echo would leave out.
     /// </summary>
-    public static string Apply(string? networkNamespace, IEnumerable<JsonNode> commands, bool dryRun = false)
-    {
-        var doc = Document(commands);
-        return Run(networkNamespace, doc, echo: !dryRun, dryRun);
-    }
+    public static void Apply(string? networkNamespace, IEnumerable<JsonNode> commands, bool dryRun = false) =>
+        Run(networkNamespace, Document(commands), dryRun);
 
     /// <summary>The JSON document nft is given for <paramref name="commands"/>: what -WhatIf shows.</summary>
     public static string Document(IEnumerable<JsonNode> commands)
@@ -45,14 +42,14 @@ public static class NftClient
     /// <summary>One command: {"verb": {"kind": body}} with body an object such as a table or rule.</summary>
     public static JsonObject Command(string verb, JsonObject body) => new() { [verb] = body };
 
-    private static string Run(string? networkNamespace, string document, bool echo, bool dryRun)
+    private static string Run(string? networkNamespace, string document, bool dryRun)
     {
-        if (networkNamespace is null) return RunHere(document, echo, dryRun);
+        if (networkNamespace is null) return RunHere(document, dryRun);
         var ns = NetworkNamespace.Resolve(networkNamespace);
-        return ns.Run(() => RunHere(document, echo, dryRun));
+        return ns.Run(() => RunHere(document, dryRun));
     }
 
-    private static string RunHere(string document, bool echo, bool dryRun)
+    private static string RunHere(string document, bool dryRun)
     {
         IntPtr ctx;
         try
@@ -66,9 +63,7 @@ public static class NftClient
         if (ctx == IntPtr.Zero) throw new NftException("nft_ctx_new failed", "");
         try
         {
-            var flags = LibNftables.NFT_CTX_OUTPUT_JSON | LibNftables.NFT_CTX_OUTPUT_HANDLE;
-            if (echo) flags |= LibNftables.NFT_CTX_OUTPUT_ECHO;
-            LibNftables.OutputSetFlags(ctx, flags);
+            LibNftables.OutputSetFlags(ctx, LibNftables.NFT_CTX_OUTPUT_JSON | LibNftables.NFT_CTX_OUTPUT_HANDLE);
             LibNftables.SetDryRun(ctx, dryRun);
             LibNftables.BufferOutput(ctx);
             LibNftables.BufferError(ctx);
@@ -94,8 +89,6 @@ public static class NftClient
             .ToList();
         return lines.Count == 0 ? "nft failed without a message" : string.Join("; ", lines);
     }
-
-    internal static JsonElement ParseOutput(string json) => JsonDocument.Parse(json).RootElement;
 }
 
 /// <summary>nft refused a command; <see cref="Message"/> is nft's own text.</summary>
