@@ -68,36 +68,13 @@ public sealed class HelperSecuritySnapshot
             Ruleset = ruleset,
             Iptables = [.. IptablesSave.Read(networkNamespace, CtFamily.IPv4).Rules, .. IptablesSave.Read(networkNamespace, CtFamily.IPv6).Rules],
             AutomaticAssignment = automatic.Supported ? (automatic.Enabled ? 1 : 0) : null,
-            ModuleParameters = ReadModuleParameters(),
+            ModuleParameters = HelperModules.Read().Where(p => p.Present).ToDictionary(p => p.Key, p => p.Text),
             Expectations = expectations,
             UntrustedInterfaces = untrustedList,
             UntrustedReason = reason,
             NetworkNamespace = networkNamespace,
             NamespacePath = networkNamespace is null ? null : Kernel.Netlink.NetworkNamespace.Resolve(networkNamespace).Path,
         };
-    }
-
-    /// <summary>The options of the helper modules present (they are global to the host, not per namespace).</summary>
-    public static Dictionary<string, string?> ReadModuleParameters()
-    {
-        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var helper in HelperCatalog.Describe(null, "kernel").Where(h => !h.Userspace).DistinctBy(h => h.Module))
-        {
-            var dir = Path.Combine("/sys/module", helper.Module, "parameters");
-            if (!Directory.Exists(dir)) continue;
-            foreach (var option in helper.Options.Keys)
-            {
-                try
-                {
-                    result[$"{helper.Module}.{option}"] = File.ReadAllText(Path.Combine(dir, option)).Trim();
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    result[$"{helper.Module}.{option}"] = null;
-                }
-            }
-        }
-        return result;
     }
 }
 
@@ -315,7 +292,7 @@ public static class HelperSecurityAudit
                 };
                 continue;
             }
-            var on = Normalize(value) != Normalize(safe);
+            var on = HelperModules.Parse(value) != HelperModules.Parse(safe);
             var note = " Module options are global to the host, not per network namespace.";
             if (!on)
             {
@@ -327,7 +304,6 @@ public static class HelperSecurityAudit
         }
     }
 
-    private static string Normalize(string v) => v switch { "Y" or "y" => "1", "N" or "n" => "0", _ => v };
 
     // ---- wildcard expectations now ----
 
@@ -361,7 +337,7 @@ public static class HelperSecurityAudit
         }
         var settings = new EngineSettings();
         foreach (var (key, value) in s.ModuleParameters)
-            if (value is not null && long.TryParse(Normalize(value), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)) settings.Set(key, v);
+            if (HelperModules.Parse(value) is { } v) settings.Set(key, v);
         var helpers = HelperCatalog.Describe(settings, s.Backend).Where(h => !h.Userspace).ToList();
         var any = false;
         foreach (var rule in s.Ruleset.Rules.Where(r => r.Facts.HelperAssigned is not null))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Management.Automation;
 using ConntrackTools.Engine.Helpers;
+using ConntrackTools.Kernel;
 using ConntrackTools.Kernel.Nftables;
 
 namespace ConntrackTools.Commands;
@@ -19,7 +20,6 @@ public sealed class GetCtHelperCommand : CtRulesetCmdlet
     private const string KernelSet = "Kernel";
     private const string EngineSet = "Engine";
     private const string RulesetSet = "Ruleset";
-    private const string SysModule = "/sys/module";
 
     /// <summary>Helper names; wildcards allowed.</summary>
     [Parameter(Position = 0)]
@@ -118,29 +118,27 @@ public sealed class GetCtHelperCommand : CtRulesetCmdlet
                 return described;
             }
         }
-        // The kernel's helpers: the modules present (built in or loaded), their options as /sys/module shows them.
         var backend = NetworkNamespace is null ? "kernel" : $"kernel:{NetworkNamespace}";
-        // The module parameters become engine settings, so that policies drawn from them (irc's
-        // max_dcc_channels, ...) show as the kernel applies them. An option that cannot be read is
-        // left out rather than shown at its default: an audit must not be told "off" when it may be on.
         // What the kernel offers: asked of the kernel itself (a dry-run ct helper object of each
         // type); without CAP_NET_ADMIN, the modules present under /sys/module instead.
         var offered = HelperRuleset.OfferedHelpers(NetworkNamespace);
         if (offered is null) WriteVerbose("The kernel could not be asked which helpers it offers (needs CAP_NET_ADMIN); listing the helper modules under /sys/module.");
         var present = HelperCatalog.Describe(null, backend)
-            .Where(h => !h.Userspace && (offered?.Contains((h.Name, h.Protocol)) ?? Directory.Exists(Path.Combine(SysModule, h.Module)))).ToList();
+            .Where(h => !h.Userspace && (offered?.Contains((h.Name, h.Protocol)) ?? Directory.Exists(Path.Combine(HelperModules.Root, h.Module)))).ToList();
+        // The module parameters become engine settings, so that policies drawn from them (irc's
+        // max_dcc_channels, ...) show as the kernel applies them. An option that cannot be read is
+        // left out rather than shown at its default: an audit must not be told "off" when it may be on.
         var settings = new ConntrackTools.Engine.EngineSettings();
         var unread = new HashSet<string>(StringComparer.Ordinal);
-        var denied = new List<string>();
-        foreach (var h in present)
-            foreach (var option in h.Options.Keys)
-            {
-                if (ReadParameter(h.Module, option, out var refused) is { } v) settings.Set($"{h.Module}.{option}", v);
-                else unread.Add($"{h.Module}.{option}");
-                if (refused) denied.Add($"{h.Module}.{option}");
-            }
+        var parameters = HelperModules.Read(present);
+        foreach (var p in parameters)
+        {
+            if (p.Value is { } v) settings.Set(p.Key, v);
+            else unread.Add(p.Key);
+        }
+        var denied = parameters.Where(p => p.Refused).Select(p => p.Key).ToList();
         if (denied.Count > 0)
-            WriteWarning($"The module options {string.Join(", ", denied.Distinct())} could not be read (/sys/module/*/parameters is readable by root only) and are left out. Run as root to see them.");
+            WriteWarning($"The module options {string.Join(", ", denied)} could not be read (/sys/module/*/parameters is readable by root only) and are left out. Run as root to see them.");
         var list = HelperCatalog.Describe(settings, backend).Where(h => present.Any(p => p.Name == h.Name && p.Protocol == h.Protocol)).ToList();
         foreach (var h in list)
             foreach (var option in h.Options.Keys.Where(o => unread.Contains($"{h.Module}.{o}")).ToList()) h.Options.Remove(option);
@@ -160,20 +158,5 @@ public sealed class GetCtHelperCommand : CtRulesetCmdlet
             h.Objects = ruleset is null ? [] : [.. ruleset.Helpers.Where(o => o.Type == h.Name && o.Protocol == h.Protocol.ToString().ToLowerInvariant()).Select(o => $"{o.Family} {o.Table} {o.Name}")];
         }
         return list;
-    }
-
-    /// <summary>A module parameter: a number, or Y/N for a bool; null when unreadable.</summary>
-    private static long? ReadParameter(string module, string name, out bool refused)
-    {
-        refused = false;
-        try
-        {
-            var text = File.ReadAllText(Path.Combine(SysModule, module, "parameters", name)).Trim();
-            if (text is "Y" or "y") return 1;
-            if (text is "N" or "n") return 0;
-            return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null;
-        }
-        catch (IOException) { return null; }
-        catch (UnauthorizedAccessException) { refused = true; return null; }
     }
 }
