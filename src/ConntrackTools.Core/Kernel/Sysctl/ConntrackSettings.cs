@@ -137,15 +137,9 @@ public static class ConntrackSettings
     /// </summary>
     public static string Normalize(string name)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        var n = name.Trim().ToLowerInvariant();
-        foreach (var prefix in (ReadOnlySpan<string>)["/proc/sys/net/netfilter/", "net.netfilter.", "net/netfilter/", "/proc/sys/net/", "net.", "net/"])
-        {
-            if (!n.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            var rest = n[prefix.Length..];
-            if (prefix.Contains("netfilter", StringComparison.Ordinal) || rest == "nf_conntrack_max") return rest;
-        }
-        return n;
+        // The engine's settings take the same names; its normalizer strips the netfilter prefixes.
+        var n = Engine.Sysctl.Normalize(name);
+        return n is "net.nf_conntrack_max" or "net/nf_conntrack_max" or "/proc/sys/net/nf_conntrack_max" ? "nf_conntrack_max" : n;
     }
 
     /// <summary>The catalog's entry for a name (any form <see cref="Normalize"/> takes), or null.</summary>
