@@ -116,7 +116,7 @@ public class AntiSpoofAuditTests
     [InlineData("-x", "'-x'")]
     [InlineData("@x", "'@x'")]
     public void Shell_words_are_bare_single_quoted_or_refused(string word, string? expected) =>
-        Assert.Equal(expected, AntiSpoofAudit.ShellWord(word));
+        Assert.Equal(expected, RemediationText.ShellWord(word));
 
     [Theory]
     [InlineData("veth0", "\"veth0\"")]
@@ -127,7 +127,7 @@ public class AntiSpoofAuditTests
     [InlineData("a\\b", null)]
     [InlineData("it's", null)]
     public void Interface_names_are_quoted_for_nft_or_refused(string name, string? expected) =>
-        Assert.Equal(expected, AntiSpoofAudit.NftInterface(name));
+        Assert.Equal(expected, RemediationText.NftInterface(name));
 
     #endregion
 

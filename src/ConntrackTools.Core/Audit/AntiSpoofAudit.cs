@@ -250,22 +250,6 @@ public static class AntiSpoofAudit
     #region Remediation
 
     /// <summary>
-    /// What runs a native command in the audited namespace, for sh and pwsh: `ip netns exec NAME `
-    /// for a named one, `nsenter --net=PATH ` otherwise, "" for this one. <paramref name="note"/>
-    /// says when the name had to become a placeholder. Test-CtHelperSecurity uses it too.
-    /// </summary>
-    internal static string NamespacePrefix(string? spec, string? path, out string? note)
-    {
-        note = null;
-        if (spec is null) return "";
-        path ??= spec.Contains('/') ? spec : int.TryParse(spec, out _) ? $"/proc/{spec}/ns/net" : $"{NetworkNamespace.NamedRoot}/{spec}";
-        var named = !spec.Contains('/') && path == $"{NetworkNamespace.NamedRoot}/{spec}";
-        var word = ShellWord(named ? spec : path);
-        if (word is null) note = "The namespace's name cannot be quoted safely for sh and pwsh: replace <namespace> with it.";
-        return named ? $"ip netns exec {word ?? "<namespace>"} " : $"nsenter --net={word ?? "<namespace>"} ";
-    }
-
-    /// <summary>
     /// A command that makes the check pass, runnable from sh and from pwsh: the rp_filter sysctl for
     /// IPv4, an nft fib rule for IPv6 (after an exception for neighbour discovery, as firewalld
     /// makes it). Prefixed to run in the namespace. Returns a note for the message when a part had
@@ -273,21 +257,21 @@ public static class AntiSpoofAudit
     /// </summary>
     internal static (string Command, string? Note) Remediation(AntiSpoofInput input, string name, CtFamily family)
     {
-        var prefix = NamespacePrefix(input.NetworkNamespace, input.NamespacePath, out var note);
+        var prefix = RemediationText.NamespacePrefix(input.NetworkNamespace, input.NamespacePath, out var note);
 
         if (family == CtFamily.IPv4)
         {
             if (name.Contains('=', StringComparison.Ordinal))
                 return ($"{prefix}sysctl -w net.ipv4.conf.all.rp_filter=1",
                     Join(note, $"sysctl cannot name {name} (its name holds '='), so the remediation sets conf/all, which makes rp_filter strict on every interface."));
-            var word = ShellWord($"net/ipv4/conf/{name}/rp_filter=1");
+            var word = RemediationText.ShellWord($"net/ipv4/conf/{name}/rp_filter=1");
             if (word is null)
                 return ($"{prefix}sysctl -w 'net/ipv4/conf/<interface>/rp_filter=1'",
                     Join(note, "The interface's name cannot be quoted safely for sh and pwsh: replace <interface> with it."));
             return ($"{prefix}sysctl -w {word}", note);
         }
 
-        var quoted = NftInterface(name);
+        var quoted = RemediationText.NftInterface(name);
         if (quoted is null) note = Join(note, "The interface's name cannot be quoted safely for sh, pwsh and nft: replace <interface> with it.");
         var ifname = quoted ?? "\"<interface>\"";
         var t = $"inet {RemediationTable}";
@@ -299,34 +283,6 @@ public static class AntiSpoofAudit
     }
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a} {b}";
-
-    /// <summary>
-    /// A word for sh and pwsh alike: as it is when it holds only characters neither shell treats
-    /// specially, else in single quotes (literal in both). Null when it cannot be quoted for both:
-    /// it holds a single quote (or one of the typographic quotes pwsh also takes for one), or a
-    /// character outside printable ASCII.
-    /// </summary>
-    internal static string? ShellWord(string s)
-    {
-        if (s.Length == 0) return "''";
-        var bare = s.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '/' or '=' or ':' or '+' or '-');
-        if (bare && (char.IsAsciiLetterOrDigit(s[0]) || s[0] is '/' or '_'))
-            return s;
-        if (s.All(c => c is >= ' ' and <= '~' && c != '\''))
-            return $"'{s}'";
-        return null;
-    }
-
-    /// <summary>
-    /// An interface name as an nft string inside a single-quoted shell word: "name", with a final
-    /// '*' written \* so that nft does not read it as a wildcard. Null when the name holds a double
-    /// quote or a backslash (nft strings have no escapes for them), or anything ShellWord refuses.
-    /// </summary>
-    internal static string? NftInterface(string name)
-    {
-        if (name.Any(c => c is '"' or '\\' or '\'' || c < ' ' || c > '~')) return null;
-        return "\"" + (name.EndsWith('*') ? name[..^1] + "\\*" : name) + "\"";
-    }
 
     #endregion
 

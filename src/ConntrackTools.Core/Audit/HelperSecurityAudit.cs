@@ -358,9 +358,10 @@ public static class HelperSecurityAudit
             }
             var address = chosen.Any(x => x.DestinationAddress == CtFieldOrigin.InCommand || x.SourceAddress == CtFieldOrigin.InCommand);
             var fields = string.Join("; ", chosen.Select(Describe).Distinct());
-            var exclude = string.Join(", ", reachable.Select(NftString).Where(n => n is not null));
-            var fix = reachable.All(n => NftString(n) is not null)
-                ? NftReplace(s, rule, $"iifname != {(reachable.Count == 1 ? exclude : $"{{ {exclude} }}")} {rule.Text}")
+            var quoted = reachable.Select(RemediationText.NftInterface).ToList();
+            var exclude = string.Join(", ", quoted);
+            var fix = quoted.All(q => q is not null)
+                ? NftReplace(s, rule, $"iifname != {(quoted.Count == 1 ? exclude : $"{{ {exclude} }}")} {rule.Text}")
                 : null;
             yield return Fail(UntrustedPayloadCheck, address ? CtSeverity.High : CtSeverity.Medium, target,
                 $"`{rule.Text}` lets connections arriving on {string.Join(", ", reachable)} (untrusted: {s.UntrustedReason}) feed the {obj.Type} helper, whose expectations take {fields} from the payload: a peer there chooses what is opened (seed 001, degree of freedom).",
@@ -426,10 +427,7 @@ public static class HelperSecurityAudit
         return name.Any(c => c is '"' or '\'' or '\\' || char.IsControl(c)) ? null : $"\"{name}\"";
     }
 
-    private static string? NftString(string value) =>
-        value.Any(c => c is '"' or '\'' or '\\' or '*' || char.IsControl(c)) ? null : $"\"{value}\"";
-
-    private static string NativeNetns(HelperSecuritySnapshot s) => AntiSpoofAudit.NamespacePrefix(s.NetworkNamespace, s.NamespacePath, out _);
+    private static string NativeNetns(HelperSecuritySnapshot s) => RemediationText.NamespacePrefix(s.NetworkNamespace, s.NamespacePath, out _);
 
     private static string CmdletNetns(HelperSecuritySnapshot s) =>
         s.NetworkNamespace is { } n ? $" -NetworkNamespace '{n.Replace("'", "''", StringComparison.Ordinal)}'" : "";
