@@ -49,7 +49,8 @@ public sealed class HelperSecuritySnapshot
         var expectations = new List<CtExpectation>();
         using (var client = ConntrackClient.Open(networkNamespace))
             client.DumpExpectations(null, expectations.Add, cancel);
-        var automatic = ConntrackSettings.AutomaticHelperAssignment(networkNamespace is null ? null : Kernel.Netlink.NetworkNamespace.Resolve(networkNamespace));
+        var ns = networkNamespace is null ? null : Kernel.Netlink.NetworkNamespace.Resolve(networkNamespace);
+        var automatic = ConntrackSettings.AutomaticHelperAssignment(ns);
         string reason;
         IReadOnlyList<string> untrustedList;
         if (untrusted is { Count: > 0 })
@@ -73,7 +74,7 @@ public sealed class HelperSecuritySnapshot
             UntrustedInterfaces = untrustedList,
             UntrustedReason = reason,
             NetworkNamespace = networkNamespace,
-            NamespacePath = networkNamespace is null ? null : Kernel.Netlink.NetworkNamespace.Resolve(networkNamespace).Path,
+            NamespacePath = ns?.Path,
         };
     }
 }

@@ -77,7 +77,7 @@ public sealed class RemoveCtHelperCommand : CtRulesetCmdlet
         }
         foreach (var helper in found)
         {
-            var before = HelperRuleset.Objects(ruleset, Backend(netns)).First(o => o.Family == helper.Family && o.Table == helper.Table && o.Name == helper.Name);
+            var before = HelperRuleset.Object(ruleset, helper, Backend(netns));
             var commands = RulesetBuilder.RemoveHelper(ruleset, helper, out var rules);
             commands.AddRange(EmptiedContainers(ruleset, helper, rules));
             try

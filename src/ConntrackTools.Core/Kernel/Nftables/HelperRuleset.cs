@@ -9,18 +9,21 @@ public static class HelperRuleset
 {
     /// <summary>Every ct helper object, with the rules that assign it.</summary>
     public static List<CtHelperObject> Objects(NftRuleset ruleset, string backend) =>
-        ruleset.Helpers.Select(h => new CtHelperObject
-        {
-            Name = h.Name,
-            Type = h.Type,
-            Protocol = h.Protocol == "udp" ? CtProtocol.Udp : CtProtocol.Tcp,
-            L3Protocol = h.L3Proto,
-            Family = h.Family,
-            Table = h.Table,
-            Handle = h.Handle,
-            Rules = [.. AssigningRules(ruleset, h).Select(r => ToCtRule(ruleset, r, backend))],
-            Backend = backend,
-        }).ToList();
+        ruleset.Helpers.Select(h => Object(ruleset, h, backend)).ToList();
+
+    /// <summary>One ct helper object, with the rules that assign it.</summary>
+    public static CtHelperObject Object(NftRuleset ruleset, NftCtHelper h, string backend) => new()
+    {
+        Name = h.Name,
+        Type = h.Type,
+        Protocol = h.Protocol == "udp" ? CtProtocol.Udp : CtProtocol.Tcp,
+        L3Protocol = h.L3Proto,
+        Family = h.Family,
+        Table = h.Table,
+        Handle = h.Handle,
+        Rules = [.. AssigningRules(ruleset, h).Select(r => ToCtRule(ruleset, r, backend))],
+        Backend = backend,
+    };
 
     /// <summary>The rules of the object's table that assign it.</summary>
     public static IEnumerable<NftRule> AssigningRules(NftRuleset ruleset, NftCtHelper helper) =>

@@ -213,7 +213,7 @@ public static class RulesetBuilder
     /// <summary>The commands that delete a helper object and every rule of its table that assigns it.</summary>
     public static List<JsonNode> RemoveHelper(NftRuleset ruleset, NftCtHelper helper, out List<NftRule> rules)
     {
-        rules = ruleset.Rules.Where(r => r.Family == helper.Family && r.Table == helper.Table && r.Facts.HelperAssigned == helper.Name).ToList();
+        rules = HelperRuleset.AssigningRules(ruleset, helper).ToList();
         var commands = rules.Select(DeleteRule).ToList();
         commands.Add(NftClient.Command("delete", new JsonObject
         {
