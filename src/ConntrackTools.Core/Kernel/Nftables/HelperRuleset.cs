@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ConntrackTools.Engine.Helpers;
 using ConntrackTools.Kernel.Conntrack;
+using ConntrackTools.Kernel.Netlink;
 
 namespace ConntrackTools.Kernel.Nftables;
 
@@ -74,7 +75,11 @@ public static class HelperRuleset
     /// object of each type in a dry run (nft -c): the kernel looks the helper up (loading its module
     /// if needed) and commits nothing. Null when the probe cannot run (no libnftables, no CAP_NET_ADMIN).
     /// </summary>
-    public static HashSet<(string Name, CtProtocol Protocol)>? OfferedHelpers(string? networkNamespace)
+    public static HashSet<(string Name, CtProtocol Protocol)>? OfferedHelpers(string? networkNamespace) =>
+        // One thread in the namespace for all the probes, rather than one per probe.
+        networkNamespace is null ? ProbeHelpers() : NetworkNamespace.Resolve(networkNamespace).Run(ProbeHelpers);
+
+    private static HashSet<(string Name, CtProtocol Protocol)>? ProbeHelpers()
     {
         var offered = new HashSet<(string, CtProtocol)>();
         var candidates = HelperCatalog.Describe(null, "kernel").Where(h => !h.Userspace).Select(h => (h.Name, h.Protocol)).Distinct().ToList();
@@ -96,7 +101,7 @@ public static class HelperRuleset
                 ];
                 try
                 {
-                    NftClient.Apply(networkNamespace, probe, dryRun: true);
+                    NftClient.Apply(null, probe, dryRun: true);
                     offered.Add((name, protocol));
                 }
                 catch (NftException ex) when (ex.ErrnoName == "ENOENT")
