@@ -6,8 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
-packages=(conntrack nftables iptables iproute2 tcpdump tshark vsftpd tftpd-hpa iputils-ping python3 util-linux ftp curl procps)
-tools=(conntrack nft iptables ip tcpdump tshark vsftpd in.tftpd curl ping python3 setpriv sysctl nsenter)
+packages=(conntrack nftables iptables iproute2 tcpdump tshark vsftpd tftpd-hpa iputils-ping python3 util-linux ftp curl procps ansible-core)
+tools=(conntrack nft iptables ip tcpdump tshark vsftpd in.tftpd curl ping python3 setpriv sysctl nsenter ansible-playbook ansible-doc)
 missing=()
 for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || missing+=("$t"); done
 if [ ${#missing[@]} -gt 0 ]; then
