@@ -140,11 +140,15 @@ public class HelperAdminTests
         }
         Assert.Equal(before, NftJson(net.A));
 
-        // A name nft reads as a keyword in `ct helper set`: nft refuses, and the transaction leaves nothing behind.
-        var (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} -Name tcp -Type ftp -Table t2 -AssignRule -WarningAction SilentlyContinue");
-        var nftError = Assert.Single(errs);
-        Assert.Equal("NftRejected,ConntrackTools.Commands.NewCtHelperCommand", nftError.FullyQualifiedErrorId);
-        Assert.Contains("keyword", nftError.ErrorDetails.Message);
+        // Names nft reads as keywords (`tcp` as the helper, `notrack` as a chain, `ct` as a table) would
+        // not load back from `nft list ruleset`: refused before anything is sent.
+        foreach (var keyword in new[] { "-Name tcp", "-Name ok -Chain notrack", "-Name ok -Table ct" })
+        {
+            var (_, errs) = ps.Run($"New-CtHelper -Netns {net.A} {keyword} -Type ftp -AssignRule -DestinationAddress 192.0.2.1");
+            var keywordError = Assert.Single(errs);
+            Assert.Equal(ErrorCategory.InvalidArgument, keywordError.CategoryInfo.Category);
+            Assert.Contains("keyword", keywordError.Exception.Message + keywordError.ErrorDetails?.Message);
+        }
         Assert.Equal(before, NftJson(net.A));
 
         // Objects another tool made with such names are listed and removed literally, through JSON.

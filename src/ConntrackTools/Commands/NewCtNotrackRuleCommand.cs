@@ -80,7 +80,7 @@ public sealed class NewCtNotrackRuleCommand : CtRulesetCmdlet
         {
             Family = Family,
             Table = Table,
-            Chain = Chain ?? (Hook == "output" ? "notrack_output" : "notrack"),
+            Chain = Chain ?? (Hook == "output" ? "notrack_output" : "notrack_prerouting"),
             Hook = Hook,
             Protocol = Protocol,
             SourceAddresses = SourceAddress ?? [],

@@ -42,6 +42,32 @@ public static class NftClient
     /// <summary>One command: {"verb": {"kind": body}} with body an object such as a table or rule.</summary>
     public static JsonObject Command(string verb, JsonObject body) => new() { [verb] = body };
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Keywords = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether nft's parser reads <paramref name="identifier"/> (already a plain identifier) as a
+    /// keyword rather than a name: `chain notrack {` or `table inet ct {` is a syntax error, so a
+    /// saved ruleset holding such a name would not load back. Asked of the installed libnftables
+    /// (a dry-run parse), since its keyword list changes between versions. False when nft cannot
+    /// say (library missing, no privileges): the kernel and nft then decide as before.
+    /// </summary>
+    public static bool IsKeyword(string identifier) => Keywords.GetOrAdd(identifier, static id =>
+    {
+        try
+        {
+            RunHere($"add table inet {id}", dryRun: true);
+            return false;
+        }
+        catch (NftUnavailableException)
+        {
+            return false;
+        }
+        catch (NftException ex)
+        {
+            return ex.Message.Contains("syntax error", StringComparison.Ordinal);
+        }
+    });
+
     private static string Run(string? networkNamespace, string document, bool dryRun)
     {
         if (networkNamespace is null) return RunHere(document, dryRun);

@@ -32,7 +32,7 @@ public sealed class NotrackRequest
 {
     public string Family { get; init; } = "inet";
     public string Table { get; init; } = RulesetBuilder.DefaultTable;
-    public string Chain { get; init; } = "notrack";
+    public string Chain { get; init; } = "notrack_prerouting";
 
     /// <summary>prerouting (packets arriving) or output (locally generated).</summary>
     public string Hook { get; init; } = "prerouting";
@@ -75,6 +75,8 @@ public static class RulesetBuilder
         var bad = value.FirstOrDefault(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'));
         if (bad != default || !(char.IsAsciiLetter(value[0]) || value[0] == '_'))
             throw new ArgumentException($"The {what} name {Show(value)} is refused: {(bad != default ? $"it contains {Describe(bad)}" : "it does not start with a letter or '_'")}. `nft list ruleset` prints names unquoted, so such a name would not load back from a saved ruleset and could be read there as nft syntax. Use letters, digits, '_', '-' and '.', starting with a letter.");
+        if (NftClient.IsKeyword(value))
+            throw new ArgumentException($"The {what} name '{value}' is refused: nft reads it as a keyword, so `nft list ruleset` would print a ruleset that does not load back. Choose another name, e.g. '{value}_1'.");
     }
 
     private static string Describe(char c) => c switch
@@ -139,22 +141,36 @@ public static class RulesetBuilder
         if (r.Protocol is not (CtProtocol.Tcp or CtProtocol.Udp)) throw new ArgumentException("A ct helper object serves tcp or udp.");
         if (existing.Helpers.Any(h => h.Family == r.Family && h.Table == r.Table && h.Name == r.Name))
             throw new RulesetConflictException($"The table {r.Family} {Show(r.Table)} already has a ct helper object named {Show(r.Name)}. Remove it with Remove-CtHelper, or choose another name.");
-        var commands = new List<JsonNode> { TableCommand(r.Family, r.Table) };
-        commands.Add(NftClient.Command("add", new JsonObject
-        {
-            ["ct helper"] = new JsonObject
-            {
-                ["family"] = r.Family,
-                ["table"] = r.Table,
-                ["name"] = r.Name,
-                ["type"] = r.Type,
-                ["protocol"] = r.Protocol == CtProtocol.Tcp ? "tcp" : "udp",
-                ["l3proto"] = r.Family is "ip" or "ip6" ? r.Family : "inet",
-            },
-        }));
+        var commands = new List<JsonNode> { TableCommand(r.Family, r.Table), HelperObjectCommand(r) };
         if (!r.AssignRule) return commands;
+        commands.AddRange(AssignHelper(r, existing));
+        return commands;
+    }
+
+    /// <summary>The command that adds the ct helper object itself (no checks against the ruleset).</summary>
+    public static JsonNode HelperObjectCommand(HelperObjectRequest r) => NftClient.Command("add", new JsonObject
+    {
+        ["ct helper"] = new JsonObject
+        {
+            ["family"] = r.Family,
+            ["table"] = r.Table,
+            ["name"] = r.Name,
+            ["type"] = r.Type,
+            ["protocol"] = r.Protocol == CtProtocol.Tcp ? "tcp" : "udp",
+            ["l3proto"] = r.Family is "ip" or "ip6" ? r.Family : "inet",
+        },
+    });
+
+    /// <summary>
+    /// The commands that add the rules assigning the object of <paramref name="r"/>, one per address
+    /// family, and their chain when it is missing. With <paramref name="acceptReachedChain"/> an
+    /// existing regular chain that a base chain on the hook jumps to is used as it is.
+    /// </summary>
+    public static List<JsonNode> AssignHelper(HelperObjectRequest r, NftRuleset existing, bool acceptReachedChain = false)
+    {
         ValidateName("chain", r.Chain);
-        if (ChainCommand(existing, r.Family, r.Table, r.Chain, r.Hook, 0) is { } chain) commands.Add(chain);
+        var commands = new List<JsonNode>();
+        if (ChainCommand(existing, r.Family, r.Table, r.Chain, r.Hook, 0, acceptReachedChain) is { } chain) commands.Add(chain);
         var proto = r.Protocol == CtProtocol.Tcp ? "tcp" : "udp";
         foreach (var (family, addresses) in ByFamily(r.Family, r.DestinationAddresses))
         {
@@ -166,6 +182,27 @@ public static class RulesetBuilder
             expr.Add(new JsonObject { ["ct helper"] = r.Name });
             commands.Add(RuleCommand(r.Family, r.Table, r.Chain, expr, Comment));
         }
+        return commands;
+    }
+
+    /// <summary>
+    /// Deletes for what removing <paramref name="removed"/> (and the object <paramref name="removedHelper"/>)
+    /// leaves empty in their table: base chains that accept anyway and had only those rules, then the
+    /// table when it holds nothing else. What Remove-CtHelper does, for the desired-state resources.
+    /// </summary>
+    public static IEnumerable<JsonNode> DeleteEmptied(NftRuleset ruleset, string family, string table, IReadOnlyCollection<NftRule> removed, string? removedHelper)
+    {
+        var removedHandles = removed.Where(r => r.Family == family && r.Table == table).Select(r => (r.Chain, r.Handle)).ToHashSet();
+        var tableChains = ruleset.Chains.Where(c => c.Family == family && c.Table == table).ToList();
+        var emptied = tableChains.Where(c => removedHandles.Any(r => r.Chain == c.Name)
+            && c.Hook is not null && c.Policy is null or "accept"
+            && ruleset.Rules.Where(r => r.Family == c.Family && r.Table == c.Table && r.Chain == c.Name).All(r => removedHandles.Contains((r.Chain, r.Handle)))).ToList();
+        var commands = new List<JsonNode>();
+        foreach (var c in emptied)
+            commands.Add(NftClient.Command("delete", new JsonObject { ["chain"] = new JsonObject { ["family"] = c.Family, ["table"] = c.Table, ["name"] = c.Name } }));
+        var otherObjects = ruleset.Helpers.Any(h => h.Family == family && h.Table == table && h.Name != removedHelper);
+        if (ruleset.Tables.Any(t => t.Family == family && t.Name == table) && !otherObjects && tableChains.All(emptied.Contains) && ruleset.HasOnlyKnown(family, table))
+            commands.Add(NftClient.Command("delete", new JsonObject { ["table"] = new JsonObject { ["family"] = family, ["name"] = table } }));
         return commands;
     }
 
@@ -227,15 +264,19 @@ public static class RulesetBuilder
         ["rule"] = new JsonObject { ["family"] = rule.Family, ["table"] = rule.Table, ["chain"] = rule.Chain, ["handle"] = rule.Handle },
     });
 
+    /// <summary>The command that adds a table (nft's add leaves an existing one as it is).</summary>
+    public static JsonNode AddTable(string family, string table) => TableCommand(family, table);
+
     private static JsonNode TableCommand(string family, string table) =>
         NftClient.Command("add", new JsonObject { ["table"] = new JsonObject { ["family"] = family, ["name"] = table } });
 
-    private static JsonNode? ChainCommand(NftRuleset existing, string family, string table, string chain, string hook, int priority)
+    private static JsonNode? ChainCommand(NftRuleset existing, string family, string table, string chain, string hook, int priority, bool acceptReachedChain = false)
     {
         if (hook is not ("prerouting" or "input" or "forward" or "output" or "postrouting"))
             throw new ArgumentException($"'{hook}' is not a hook: use prerouting, input, forward or output.");
         if (existing.Chains.FirstOrDefault(c => c.Family == family && c.Table == table && c.Name == chain) is { } found)
         {
+            if (acceptReachedChain && found.Hook is null && existing.BaseChainsReaching(found).Any(c => c.Hook == hook)) return null;
             if (found.Hook != hook)
                 throw new RulesetConflictException($"The chain {family} {Show(table)} {Show(chain)} exists {(found.Hook is null ? "as a regular chain" : $"on the {found.Hook} hook")}, not on {hook}. Give another -Chain.");
             return null;
