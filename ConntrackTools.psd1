@@ -21,6 +21,7 @@
         'Get-CtNotrackRule'
         'Get-CtSetting'
         'Get-CtStatistic'
+        'Invoke-CtResource'
         'New-CtConnection'
         'New-CtExpectation'
         'New-CtHelper'

@@ -36,6 +36,8 @@ public static class Shell
           ctsh [-Module PATH] -File SCRIPT [ARGS]   run a script; ARGS bind to its parameters and $args
           ctsh [-Module PATH] < script.ps1          run the script read from stdin
           ctsh [-Module PATH]                       interactive prompt (stdin is a terminal, or -Interactive)
+          ctsh -Resource NAME -Operation OP [-WhatIf]  a desired-state resource for DSC v3 and Ansible: the
+                              instance's JSON on stdin; get, test, set or export; JSON lines out
 
         Options:
           -Command, -c TEXT   command text; all remaining arguments are joined with spaces
@@ -50,7 +52,9 @@ public static class Shell
         Output goes through Out-Default, so the module's views are used; width is $COLUMNS, else the
         terminal's, else 120. Errors, warnings, verbose and debug lines go to stderr.
         Exit code: 0; 1 when an error was written; N for `exit N`; 2 when the module is not found or
-        not built; 64 for a bad command line; 130 after Ctrl+C.
+        not built; 64 for a bad command line; 130 after Ctrl+C. With -Resource: stdout holds only DSC v3
+        JSON lines, stderr trace lines ({"error":"..."}), and the exit code is 0 success, 1 error,
+        2 invalid input, 3 permission denied (run as root or with CAP_NET_ADMIN).
         """;
 
     /// <summary>Runs ctsh with <paramref name="args"/>; the console streams make it the real program, other readers/writers capture it. Returns the exit code.</summary>
@@ -79,6 +83,11 @@ public static class Shell
             stdout.WriteLine();
             stdout.WriteLine($"ctsh {CtshHost.DisplayVersion}");
             return 0;
+        }
+
+        if (options.Resource is not null || options.Operation is not null || options.WhatIf)
+        {
+            return ResourceMode.Run(options, stdin, stdout, stderr);
         }
 
         // Only the real console streams can be terminals; anything else is a capture.

@@ -17,6 +17,15 @@ internal sealed class ShellArguments
 
     public bool Interactive { get; private set; }
 
+    /// <summary>-Resource: run a desired-state resource (DSC v3, Ansible) instead of a script; see <see cref="ResourceMode"/>.</summary>
+    public string? Resource { get; private set; }
+
+    /// <summary>-Operation of -Resource: get, test, set or export.</summary>
+    public string? Operation { get; private set; }
+
+    /// <summary>-WhatIf of -Resource -Operation set: predict, change nothing.</summary>
+    public bool WhatIf { get; private set; }
+
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> with a message for the user.</summary>
     public static ShellArguments Parse(IReadOnlyList<string> args)
     {
@@ -80,6 +89,28 @@ internal sealed class ShellArguments
 
                 case "INTERACTIVE" or "I":
                     parsed.Interactive = true;
+                    break;
+
+                case "RESOURCE":
+                    if (i + 1 >= args.Count)
+                    {
+                        throw new ArgumentException($"{arg} needs the name of a resource, such as CtSetting.");
+                    }
+
+                    parsed.Resource = args[++i];
+                    break;
+
+                case "OPERATION":
+                    if (i + 1 >= args.Count)
+                    {
+                        throw new ArgumentException($"{arg} needs get, test, set or export.");
+                    }
+
+                    parsed.Operation = args[++i];
+                    break;
+
+                case "WHATIF":
+                    parsed.WhatIf = true;
                     break;
 
                 case "NOPROFILE" or "NOP" or "NOLOGO" or "NOL":

@@ -344,4 +344,131 @@ public sealed class ShellTests(FakeModule module) : IClassFixture<FakeModule>
         Assert.Equal(string.Empty, stdout);
         Assert.StartsWith("ctsh: ", stderr);
     }
+    // ---- -Resource: the DSC v3 / Ansible mode, against a fake Invoke-CtResource ----
+
+    /// <summary>A module whose Invoke-CtResource echoes what it was given, or fails as its input asks.</summary>
+    private string ResourceModule()
+    {
+        string folder = Path.Combine(module.Root, "FakeRes");
+        string manifest = Path.Combine(folder, "FakeRes.psd1");
+        if (File.Exists(manifest))
+        {
+            return manifest;
+        }
+
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "FakeRes.psm1"), """"
+            function Invoke-CtResource {
+                [CmdletBinding(SupportsShouldProcess)]
+                param([string]$Name, [string]$Method, [AllowEmptyString()][string]$InputJson, [switch]$Json)
+                if ($InputJson -match '^fail:(\w+)$') {
+                    $record = [System.Management.Automation.ErrorRecord]::new(
+                        [System.InvalidOperationException]::new("failed as $($Matches[1])"), 'FakeFailure', $Matches[1], $Name)
+                    $record.ErrorDetails = [System.Management.Automation.ErrorDetails]::new("failed as $($Matches[1]) with ""quotes""")
+                    $record.ErrorDetails.RecommendedAction = 'Do the other thing.'
+                    $PSCmdlet.WriteError($record)
+                    return
+                }
+                if ($InputJson -eq 'throw') { throw 'thrown' }
+                if ($InputJson -eq 'warn') { $PSCmdlet.WriteWarning('careful') }
+                if ($PSCmdlet.ShouldProcess($Name, 'Set')) { 'changed' }
+                "$Name|$Method|$Json|$WhatIfPreference"
+                $InputJson
+            }
+            """");
+        File.WriteAllText(manifest, "@{ RootModule = 'FakeRes.psm1'; ModuleVersion = '1.0.0'; FunctionsToExport = '*' }");
+        return manifest;
+    }
+
+    private (int Code, string[] Out, string Err) Resource(string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = Shell.Run(["-Module", ResourceModule(), .. args], new StringReader(stdin), output, error);
+        return (code, output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), error.ToString());
+    }
+
+    private static System.Text.Json.Nodes.JsonObject TraceLine(string stderr) =>
+        Assert.IsType<System.Text.Json.Nodes.JsonObject>(System.Text.Json.Nodes.JsonNode.Parse(Assert.Single(Lines(stderr))));
+
+    [Fact]
+    public void Resource_mode_passes_all_of_stdin_as_a_value_and_prints_only_the_commands_lines()
+    {
+        string input = "{\"Name\": \"a'b\\\"; $(exit 7); `whoami`\",\n \"Value\": 1}\n";
+        var (code, stdout, stderr) = Resource(input, "-Resource", "CtThing", "-Operation", "get");
+
+        Assert.Equal(0, code);
+        Assert.Equal(["changed", "CtThing|get|True|False", "{\"Name\": \"a'b\\\"; $(exit 7); `whoami`\",", " \"Value\": 1}"], stdout);
+        Assert.Equal(string.Empty, stderr);
+    }
+
+    [Fact]
+    public void Resource_mode_WhatIf_reaches_the_command_and_its_messages_stay_off_stdout()
+    {
+        var (code, stdout, stderr) = Resource("{}", "-Resource", "CtThing", "-Operation", "set", "-WhatIf");
+
+        Assert.Equal(0, code);
+        Assert.Equal(["CtThing|set|True|True", "{}"], stdout);
+        Assert.Equal(string.Empty, stderr);
+    }
+
+    [Theory]
+    [InlineData("InvalidArgument", 2)]
+    [InlineData("InvalidData", 2)]
+    [InlineData("PermissionDenied", 3)]
+    [InlineData("ObjectNotFound", 1)]
+    [InlineData("InvalidOperation", 1)]
+    [InlineData("NotImplemented", 1)]
+    public void Resource_mode_errors_are_JSON_trace_lines_and_the_exit_code_follows_the_category(string category, int expected)
+    {
+        var (code, stdout, stderr) = Resource($"fail:{category}", "-Resource", "CtThing", "-Operation", "test");
+
+        Assert.Equal(expected, code);
+        Assert.Empty(stdout);
+        Assert.Equal($"failed as {category} with \"quotes\" Do the other thing.", (string?)TraceLine(stderr)["error"]);
+    }
+
+    [Fact]
+    public void Resource_mode_reports_a_terminating_error_and_a_warning_as_trace_lines()
+    {
+        var (code, stdout, stderr) = Resource("throw", "-Resource", "CtThing", "-Operation", "set");
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.Equal("thrown", (string?)TraceLine(stderr)["error"]);
+
+        (code, stdout, stderr) = Resource("warn", "-Resource", "CtThing", "-Operation", "export");
+        Assert.Equal(0, code);
+        Assert.Equal(["changed", "CtThing|export|True|False", "warn"], stdout);
+        Assert.Equal("careful", (string?)TraceLine(stderr)["warn"]);
+    }
+
+    [Theory]
+    [InlineData("-Operation", "get")]
+    [InlineData("-Resource", "CtThing")]
+    [InlineData("-Resource", "CtThing", "-Operation", "delete")]
+    [InlineData("-Resource", "CtThing", "-Operation", "get", "-WhatIf")]
+    [InlineData("-Resource", "CtThing", "-Operation", "get", "-Command", "1")]
+    public void Resource_mode_refuses_a_bad_command_line_with_exit_2_and_an_error_line(params string[] args)
+    {
+        var (code, stdout, stderr) = Resource("{}", args);
+
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith("ctsh: ", (string?)TraceLine(stderr)["error"]);
+    }
+
+    [Fact]
+    public void Resource_mode_without_the_module_fails_with_an_error_line()
+    {
+        string missing = Path.Combine(module.Root, "NotThere", "ConntrackTools.psd1");
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        int code = Shell.Run(["-Module", missing, "-Resource", "CtSetting", "-Operation", "get"], new StringReader("{}"), output, error);
+
+        Assert.Equal(1, code);
+        Assert.Equal(string.Empty, output.ToString());
+        Assert.Contains(missing, (string?)TraceLine(error.ToString())["error"]);
+        Assert.Contains("-Resource", Ctsh("-Help").Out);
+    }
 }

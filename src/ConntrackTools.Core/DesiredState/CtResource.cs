@@ -170,6 +170,8 @@ public abstract class CtResource<T> : ICtResource where T : CtResourceInstance, 
         foreach (var p in Properties)
         {
             if (p.IsDefined(typeof(CtReadOnlyAttribute))) continue;
+            // Keys as the system reports them (a canonical name), not as the input spelled them.
+            if (p.IsDefined(typeof(CtKeyAttribute)) && p.GetValue(actual) is not null) continue;
             var want = p.GetValue(desired);
             if (want is not null) p.SetValue(after, want);
         }
@@ -179,17 +181,91 @@ public abstract class CtResource<T> : ICtResource where T : CtResourceInstance, 
 
     public CtResourceInstance Parse(string json)
     {
+        if (string.IsNullOrWhiteSpace(json))
+            throw new CtResourceInputException($"The {Name} input is empty; give a JSON object with its properties.");
         T? value;
         try
         {
+            RefuseUnknownProperties(json);
             value = JsonSerializer.Deserialize<T>(json, StrictInput);
         }
         catch (JsonException ex)
         {
+            if (PropertyAt(ex.Path) is { } property)
+                throw new CtResourceInputException($"The {Name} input is not valid: {property.Name} must be {Expected(property.PropertyType)}.", ex);
             var where = ex.Path is { Length: > 1 } path ? $" at {path}" : "";
             throw new CtResourceInputException($"The {Name} input is not valid{where}: {Clean(ex.Message)}", ex);
         }
-        return value ?? throw new CtResourceInputException($"The {Name} input is empty; give a JSON object with its properties.");
+        if (value is null) throw new CtResourceInputException($"The {Name} input is empty; give a JSON object with its properties.");
+        RefuseUnnamedEnumValues(value);
+        return value;
+    }
+
+    // System.Text.Json's own message names the .NET type; this one names the property and lists the valid ones.
+    private void RefuseUnknownProperties(string json)
+    {
+        using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        if (doc.RootElement.ValueKind == JsonValueKind.Null) return;
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new CtResourceInputException($"The {Name} input must be a JSON object with its properties, not {(doc.RootElement.ValueKind == JsonValueKind.Array ? "an array" : "a single value")}.");
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (!JsonNames.Contains(property.Name, StringComparer.OrdinalIgnoreCase))
+                throw new CtResourceInputException(
+                    $"{Name} has no property '{Printable(property.Name)}'. Its properties are: {string.Join(", ", JsonNames)}.");
+        }
+    }
+
+    // The input converter takes enum numbers (for model objects); a desired state must name its values.
+    private void RefuseUnnamedEnumValues(T value)
+    {
+        foreach (var p in Properties)
+        {
+            var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            if (!type.IsEnum || type.IsDefined(typeof(FlagsAttribute), false)) continue;
+            if (p.GetValue(value) is { } v && !Enum.IsDefined(type, v))
+                throw new CtResourceInputException($"{p.Name} of {Name} is {v}, which is not one of: {string.Join(", ", Enum.GetNames(type))}.");
+        }
+    }
+
+    // "$.Value" or "$.DestinationPort[1]": the property whose value did not convert.
+    private static PropertyInfo? PropertyAt(string? path)
+    {
+        if (path is null || !path.StartsWith("$.", StringComparison.Ordinal)) return null;
+        var name = path[2..].Split('[', '.')[0];
+        var json = CtJson.Input.GetTypeInfo(typeof(T)).Properties.FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+        return json is null ? null : Properties.FirstOrDefault(p => p.Name.Equals(json.Name, StringComparison.OrdinalIgnoreCase)) ??
+            Properties.FirstOrDefault(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name == json.Name);
+    }
+
+    // What a property takes, in words instead of System.Text.Json's .NET type names.
+    private static string Expected(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string)) return "a string (or null)";
+        if (type == typeof(bool)) return "true or false (or null)";
+        if (type == typeof(int) || type == typeof(long) || type == typeof(uint) || type == typeof(ushort) || type == typeof(byte))
+            return "a whole number (or null)";
+        if (type.IsEnum) return $"one of {string.Join(", ", Enum.GetNames(type).Select(n => $"\"{n}\""))} (or null)";
+        if (type.IsArray) return $"an array of {Items(type.GetElementType()!)} (or null)";
+        return "a JSON value of the right type";
+    }
+
+    private static string Items(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string)) return "strings";
+        if (type == typeof(bool)) return "booleans";
+        if (type.IsEnum) return $"names ({string.Join(", ", Enum.GetNames(type))})";
+        return type.IsPrimitive ? "whole numbers" : "values";
+    }
+
+    private static readonly string[] JsonNames = [.. CtJson.Input.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name)];
+
+    private static string Printable(string text)
+    {
+        var shown = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        return shown.Length > 80 ? shown[..80] + "..." : shown;
     }
 
     public CtResourceInstance FromProperties(IDictionary properties)
