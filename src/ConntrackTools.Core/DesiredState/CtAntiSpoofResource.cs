@@ -36,6 +36,9 @@ public sealed class CtAntiSpoofState : CtResourceInstance
     /// <summary>That verdict's message.</summary>
     [CtReadOnly]
     public string? Finding { get; set; }
+
+    public override string ToString() =>
+        $"{InterfaceName}/{Family} {Method} {Mode}: {Ensure}{(NetworkNamespace is null ? "" : " in " + NetworkNamespace)}";
 }
 
 /// <summary>
