@@ -381,7 +381,7 @@ public class AntiSpoofAuditTests
     #region The kernel: each way of passing, each way of failing
 
     /// <summary>Sends crafted IPv4/IPv6 UDP frames over an AF_PACKET socket: any source, no route needed.</summary>
-    private const string SpoofScript = """
+    internal const string SpoofScript = """
         import socket, struct, sys, ipaddress
         def csum(b):
             if len(b) % 2: b += b'\0'

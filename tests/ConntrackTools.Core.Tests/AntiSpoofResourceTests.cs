@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text.Json;
 using ConntrackTools.Audit;
 using ConntrackTools.DesiredState;
@@ -105,8 +104,7 @@ public class AntiSpoofResourceTests
     }
 
     /// <summary>The AF_PACKET sender of AntiSpoofAuditTests (any source address, no route needed).</summary>
-    private static readonly string SpoofScript = (string)typeof(AntiSpoofAuditTests)
-        .GetField("SpoofScript", BindingFlags.NonPublic | BindingFlags.Static)!.GetRawConstantValue()!;
+    private const string SpoofScript = AntiSpoofAuditTests.SpoofScript;
 
     private static bool WaitFor(Func<bool> condition, int ms)
     {
