@@ -14,6 +14,7 @@
     CmdletsToExport      = @(
         'Clear-CtConnection'
         'Clear-CtExpectation'
+        'ConvertTo-CtJson'
         'Get-CtConnection'
         'Get-CtEngine'
         'Get-CtExpectation'

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Management.Automation.Runspaces;
@@ -59,6 +60,12 @@ public sealed class CtshSession : IDisposable
     /// <summary>True once <see cref="Stop"/> has stopped a running pipeline.</summary>
     public bool Stopped { get; private set; }
 
+    /// <summary>
+    /// When true (ctsh -OutputFormat Json), a command's output goes through ConvertTo-CtJson -AsArray
+    /// and is written as that one JSON array, unwrapped, instead of through Out-Default.
+    /// </summary>
+    public bool JsonOutput { get; set; }
+
     /// <summary>Runs script text (as pwsh -Command does) piped to Out-Default; returns 0, 1 on errors, the code of <c>exit N</c>, or 130 when stopped.</summary>
     public int InvokeScript(string script)
     {
@@ -71,7 +78,7 @@ public sealed class CtshSession : IDisposable
 
         using PowerShell ps = PowerShell.Create();
         ps.Runspace = Runspace;
-        ps.AddScript(script).AddCommand("Out-Default");
+        AddOutput(ps.AddScript(script));
         return Invoke(ps, fileExitCode: false);
     }
 
@@ -117,7 +124,7 @@ public sealed class CtshSession : IDisposable
         }
 
         ps.Commands.AddCommand(command);
-        ps.AddCommand("Out-Default");
+        AddOutput(ps);
 
         // `exit N` inside a .ps1 ends only that script and leaves N in $LASTEXITCODE.
         if (fileExitCode)
@@ -179,6 +186,33 @@ public sealed class CtshSession : IDisposable
         }
     }
 
+    /// <summary>The end of every pipeline: Out-Default, or ConvertTo-CtJson -AsArray in JSON mode.</summary>
+    private void AddOutput(PowerShell ps)
+    {
+        if (JsonOutput)
+        {
+            ps.AddCommand("ConvertTo-CtJson").AddParameter("AsArray");
+        }
+        else
+        {
+            ps.AddCommand("Out-Default");
+        }
+    }
+
+    /// <summary>Writes the JSON text ConvertTo-CtJson made as it is: Out-Default could wrap it at the width.</summary>
+    private void WriteJson(Collection<PSObject> output)
+    {
+        if (!JsonOutput)
+        {
+            return;
+        }
+
+        foreach (PSObject item in output)
+        {
+            Host.UI.WriteLine(item?.ToString() ?? "null");
+        }
+    }
+
     private bool ReportParseErrors(ParseError[] errors)
     {
         if (errors.Length == 0)
@@ -210,7 +244,7 @@ public sealed class CtshSession : IDisposable
 
         try
         {
-            ps.Invoke();
+            WriteJson(ps.Invoke());
         }
         catch (PipelineStoppedException) when (_stopRequested)
         {

@@ -34,6 +34,7 @@ public static class Shell
         Usage:
           ctsh [-Module PATH] -Command TEXT...      run TEXT (the rest of the line); -Command - reads stdin
           ctsh [-Module PATH] -File SCRIPT [ARGS]   run a script; ARGS bind to its parameters and $args
+          ctsh -OutputFormat Json -Command TEXT...  the output as one JSON array, for scripts (also with -File)
           ctsh [-Module PATH] < script.ps1          run the script read from stdin
           ctsh [-Module PATH]                       interactive prompt (stdin is a terminal, or -Interactive)
           ctsh -Resource NAME -Operation OP [-WhatIf]  a desired-state resource for DSC v3 and Ansible: the
@@ -46,6 +47,8 @@ public static class Shell
                               out/ConntrackTools/ConntrackTools.psd1 above ctsh's own folder)
           -Interactive, -i    prompt for commands even when stdin is not a terminal
           -NonInteractive     never prompt (ShouldProcess confirmation, mandatory parameters) - fail instead
+          -OutputFormat, -o F Text (default) or Json: the output as one JSON array (ConvertTo-CtJson -AsArray),
+                              for scripts that parse it; errors still go to stderr
           -NoProfile, -NoLogo accepted for pwsh compatibility; ctsh has no profiles or banner
           -Help, -?           this text
 
@@ -144,6 +147,7 @@ public static class Shell
             return 1;
         }
 
+        session.JsonOutput = options.OutputFormat == ShellOutputFormat.Json;
         using (session)
         {
             using var signals = new SignalHandlers(session, mode == Mode.Interactive);

@@ -26,6 +26,9 @@ internal sealed class ShellArguments
     /// <summary>-WhatIf of -Resource -Operation set: predict, change nothing.</summary>
     public bool WhatIf { get; private set; }
 
+    /// <summary>Text (through Out-Default, the default) or Json (one JSON array of the output, through ConvertTo-CtJson -AsArray).</summary>
+    public ShellOutputFormat OutputFormat { get; private set; }
+
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> with a message for the user.</summary>
     public static ShellArguments Parse(IReadOnlyList<string> args)
     {
@@ -113,6 +116,20 @@ internal sealed class ShellArguments
                     parsed.WhatIf = true;
                     break;
 
+                case "OUTPUTFORMAT" or "OF" or "O":
+                    if (i + 1 >= args.Count)
+                    {
+                        throw new ArgumentException($"{arg} needs Text or Json.");
+                    }
+
+                    parsed.OutputFormat = args[++i].ToUpperInvariant() switch
+                    {
+                        "TEXT" => ShellOutputFormat.Text,
+                        "JSON" => ShellOutputFormat.Json,
+                        _ => throw new ArgumentException($"{arg} takes Text or Json, not '{args[i]}'."),
+                    };
+                    break;
+
                 case "NOPROFILE" or "NOP" or "NOLOGO" or "NOL":
                     // Accepted for pwsh compatibility: ctsh never runs profiles or prints a banner.
                     break;
@@ -124,4 +141,14 @@ internal sealed class ShellArguments
 
         return parsed;
     }
+}
+
+/// <summary>How ctsh writes a command's output.</summary>
+internal enum ShellOutputFormat
+{
+    /// <summary>Through Out-Default, with the module's views.</summary>
+    Text,
+
+    /// <summary>One indented JSON array of every output object, in the module's JSON shape (ConvertTo-CtJson -AsArray).</summary>
+    Json,
 }

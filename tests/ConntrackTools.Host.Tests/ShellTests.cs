@@ -471,4 +471,114 @@ public sealed class ShellTests(FakeModule module) : IClassFixture<FakeModule>
         Assert.Contains(missing, (string?)TraceLine(error.ToString())["error"]);
         Assert.Contains("-Resource", Ctsh("-Help").Out);
     }
+
+    /// <summary>
+    /// A module with a stand-in ConvertTo-CtJson that writes, only when given -AsArray, the input as one
+    /// compact JSON array of strings (the real cmdlet is tested with the real module in the Automation tests).
+    /// </summary>
+    private string JsonModule()
+    {
+        string folder = Path.Combine(module.Root, "JsonFake");
+        string manifest = Path.Combine(folder, "JsonFake.psd1");
+        if (File.Exists(manifest))
+        {
+            return manifest;
+        }
+
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "JsonFake.psm1"), """
+            function ConvertTo-CtJson {
+                [CmdletBinding()]
+                param([Parameter(ValueFromPipeline)] $InputObject, [switch]$AsArray, [switch]$Compress)
+                begin { $items = [System.Collections.Generic.List[string]]::new() }
+                process { $items.Add("$InputObject") }
+                end { if ($AsArray) { '[' + ((@($items) | ForEach-Object { '"' + $_ + '"' }) -join ',') + ']' } else { 'not an array' } }
+            }
+            function Invoke-JsonError {
+                [CmdletBinding()]
+                param()
+                'before the error'
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
+                    [System.InvalidOperationException]::new('json failure'), 'JsonFailure', 'InvalidOperation', $null))
+                'after the error'
+            }
+            """);
+        File.WriteAllText(manifest, """
+            @{
+                RootModule = 'JsonFake.psm1'
+                ModuleVersion = '1.0.0'
+                GUID = '9a4d2c1e-5b6f-4e7a-8c9d-0e1f2a3b4c5d'
+                FunctionsToExport = '*'
+            }
+            """);
+        return manifest;
+    }
+
+    private (int Code, string Out, string Err) CtshJson(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = Shell.Run(["-Module", JsonModule(), "-OutputFormat", "Json", .. args], new StringReader(string.Empty), output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public void OutputFormat_Json_writes_the_output_through_ConvertTo_CtJson_AsArray_unwrapped()
+    {
+        string longText = new('x', 300);
+        var (code, stdout, stderr) = CtshJson("-Command", $"'a'; '{longText}'; 42");
+
+        Assert.Equal(string.Empty, stderr);
+        Assert.Equal(0, code);
+        // One line although it is wider than the 120 columns Out-Default would wrap at.
+        Assert.Equal([$"[\"a\",\"{longText}\",\"42\"]"], Lines(stdout));
+    }
+
+    [Fact]
+    public void OutputFormat_Json_applies_to_a_file_and_to_stdin()
+    {
+        string script = module.WriteFile("json.ps1", "param($Name) \"hello $Name\"");
+
+        Assert.Equal(["[\"hello you\"]"], Lines(CtshJson("-File", script, "you").Out));
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = Shell.Run(["-Module", JsonModule(), "-o", "json"], new StringReader("'from stdin'\n"), output, error);
+        Assert.Equal(0, code);
+        Assert.Equal(["[\"from stdin\"]"], Lines(output.ToString()));
+    }
+
+    [Fact]
+    public void OutputFormat_Json_keeps_errors_on_stderr_and_fails()
+    {
+        var (code, stdout, stderr) = CtshJson("-c", "Invoke-JsonError");
+
+        Assert.Equal(1, code);
+        Assert.Equal(["[\"before the error\",\"after the error\"]"], Lines(stdout));
+        Assert.Equal(["Invoke-JsonError: json failure"], Lines(stderr));
+    }
+
+    [Fact]
+    public void OutputFormat_Text_is_the_default_output()
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        int code = Shell.Run(["-Module", JsonModule(), "-OutputFormat", "Text", "-c", "'plain'"], new StringReader(string.Empty), output, error);
+
+        Assert.Equal(0, code);
+        Assert.Equal(["plain"], Lines(output.ToString()));
+    }
+
+    [Theory]
+    [InlineData("Xml")]
+    [InlineData("")]
+    public void OutputFormat_other_than_Text_or_Json_is_a_usage_error(string format)
+    {
+        string[] args = format.Length == 0 ? ["-OutputFormat"] : ["-OutputFormat", format, "-c", "1"];
+        var (code, stdout, stderr) = Ctsh(args);
+
+        Assert.Equal(Shell.UsageExitCode, code);
+        Assert.Equal(string.Empty, stdout);
+        Assert.StartsWith("ctsh: -OutputFormat ", stderr);
+    }
 }

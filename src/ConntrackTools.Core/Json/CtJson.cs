@@ -26,10 +26,18 @@ public static class CtJson
     public static JsonSerializerOptions Input { get; } = CreateInput();
 
     public static string Serialize(object? value, bool indented = false) =>
-        JsonSerializer.Serialize(value, value?.GetType() ?? typeof(object), indented ? Indented : Compact);
+        JsonSerializer.Serialize(value, TypeOf(value), indented ? Indented : Compact);
 
     public static JsonNode? ToNode(object? value) =>
-        value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), Compact);
+        value is null ? null : JsonSerializer.SerializeToNode(value, TypeOf(value), Compact);
+
+    // IPAddress.Loopback and its kin are a private subclass, which the address converter would not match.
+    private static Type TypeOf(object? value) => value switch
+    {
+        null => typeof(object),
+        IPAddress => typeof(IPAddress),
+        _ => value.GetType(),
+    };
 
     private static JsonSerializerOptions Create(bool indented)
     {
