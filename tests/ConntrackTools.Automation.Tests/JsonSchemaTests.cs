@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ConntrackTools.Engine;
 using ConntrackTools.Engine.Helpers;
+using ConntrackTools.DesiredState;
 using ConntrackTools.Json;
 using ConntrackTools.Kernel;
 using ConntrackTools.Kernel.Netlink;
@@ -26,6 +27,7 @@ public sealed class JsonSchemaTests
         typeof(CtConnection), typeof(CtTuple), typeof(CtExpectation), typeof(CtEvent), typeof(CtExpectationEvent), typeof(CtEventLoss),
         typeof(CtStatistic), typeof(CtCpuStatistic), typeof(CtHelper), typeof(CtExpectPolicy), typeof(CtExpectationShape),
         typeof(CtHelperObject), typeof(CtRule), typeof(CtSetting), typeof(CtHelperAssignment), typeof(CtFinding), typeof(CtEngine),
+        typeof(CtResourceTestResult), typeof(CtResourceSetResult),
     ];
 
     private static readonly ConcurrentDictionary<string, JsonSchema> Parsed = new();
@@ -39,9 +41,13 @@ public sealed class JsonSchemaTests
     private static JsonSchema Schema(string type) =>
         Parsed.GetOrAdd(type, t => JsonSchema.FromJsonAsync(File.ReadAllText(SchemaPath(t))).GetAwaiter().GetResult());
 
-    /// <summary>The model: the public classes of namespace ConntrackTools in Core (Model/).</summary>
+    /// <summary>
+    /// The model: the public classes of namespace ConntrackTools in Core (Model/), and the results of
+    /// Invoke-CtResource (the resource states themselves are described by their DSC manifests).
+    /// </summary>
     private static IEnumerable<Type> ModelTypes() =>
-        typeof(CtConnection).Assembly.GetExportedTypes().Where(t => t.IsClass && t.Namespace == "ConntrackTools");
+        typeof(CtConnection).Assembly.GetExportedTypes().Where(t => t.IsClass && t.Namespace == "ConntrackTools")
+            .Concat([typeof(CtResourceTestResult), typeof(CtResourceSetResult)]);
 
     public static TheoryData<string> ModelTypeNames()
     {
@@ -287,5 +293,34 @@ public sealed class JsonSchemaTests
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "ConntrackTools.slnx"))) return dir.FullName;
         throw new DirectoryNotFoundException("repository root (ConntrackTools.slnx) not found above " + AppContext.BaseDirectory);
+    }
+
+    [KernelFact("ip")]
+    public void Resource_results_keep_their_states_concrete_shape_and_validate()
+    {
+        using var ns = new ScratchNamespace();
+        var resource = CtResources.Find("CtSetting");
+        var desired = resource.Parse($$"""{"NetworkNamespace":"{{ns.Name}}","Name":"nf_conntrack_acct","Value":1}""");
+        var test = JsonNode.Parse(CtJson.Serialize(resource.Test(desired)))!;
+        AssertValid("CtResourceTestResult", test);
+        // The states are written as what they are (CtSettingState), not as the base type's one property.
+        Assert.Equal("nf_conntrack_acct", (string?)test["ActualState"]!["Name"]);
+        Assert.Equal(false, (bool?)test["ActualState"]!["_inDesiredState"]);
+        Assert.Equal(1, (long?)test["DesiredState"]!["Value"]);
+        var set = JsonNode.Parse(CtJson.Serialize(resource.Set(desired, whatIf: true)))!;
+        AssertValid("CtResourceSetResult", set);
+        Assert.Equal(1, (long?)set["AfterState"]!["Value"]);
+        Assert.Equal(0, (long?)set["BeforeState"]!["Value"]);
+        Assert.Equal(["Value"], set["ChangedProperties"]!.AsArray().Select(n => (string?)n));
+    }
+
+    /// <summary>A bare network namespace of the test's own, removed afterwards.</summary>
+    private sealed class ScratchNamespace : IDisposable
+    {
+        public string Name { get; } = "ctjs" + Guid.NewGuid().ToString("N")[..8];
+
+        public ScratchNamespace() => Shell.Check("ip", "netns", "add", Name);
+
+        public void Dispose() => Shell.Run("ip", ["netns", "del", Name]);
     }
 }

@@ -70,10 +70,25 @@ public static class CtJson
     private static void AddConverters(JsonSerializerOptions options)
     {
         options.Converters.Add(new IPAddressConverter());
+        options.Converters.Add(new ResourceInstanceConverter());
         options.Converters.Add(new FlagsEnumConverterFactory());
         // A value the enum does not name (a protocol number the kernel tracks generically, say) is
         // written as its number rather than failing the whole object.
         options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: true));
+    }
+
+    /// <summary>
+    /// A resource state held as its base type (a test or set result's states) is written as what it
+    /// is (a CtSettingState with all its properties), not as the base type's one property. Reading
+    /// needs the concrete type, which only the resource knows (ICtResource.Parse).
+    /// </summary>
+    private sealed class ResourceInstanceConverter : JsonConverter<DesiredState.CtResourceInstance>
+    {
+        public override DesiredState.CtResourceInstance? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            throw new JsonException("A resource state is read by its resource (Invoke-CtResource -Name ... -InputJson), which knows its type.");
+
+        public override void Write(Utf8JsonWriter writer, DesiredState.CtResourceInstance value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize(writer, value, value.GetType(), options);
     }
 
     /// <summary>An address as its text form ("192.0.2.1", "2001:db8::1").</summary>
