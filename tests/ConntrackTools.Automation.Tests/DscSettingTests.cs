@@ -202,6 +202,13 @@ public sealed class DscSettingTests
         Assert.Contains("Permission denied (EACCES)", error);
         Assert.Contains("can only be changed in the initial network namespace", error);
         Assert.Equal(before, ns.Sysctl("nf_conntrack_max"));
+
+        // The prediction (DSC's whatIf, Ansible's check mode) fails as the write does, rather than promising a change.
+        var predicted = Run("whatIf", want);
+        Assert.True(predicted.ExitCode == 1, predicted.ToString());
+        Assert.Empty(predicted.Lines);
+        Assert.Contains("can only be changed in the initial network namespace", Assert.Single(predicted.Errors));
+        Assert.Equal(before, ns.Sysctl("nf_conntrack_max"));
     }
 
     [KernelFact("sysctl", "setpriv")]

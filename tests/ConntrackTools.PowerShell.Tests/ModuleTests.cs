@@ -22,6 +22,7 @@ public class ModuleTests
         Assert.Contains("ConntrackTools.Core.dll", files);
         Assert.Contains("en-US/ConntrackTools.dll-Help.xml", files);
         Assert.Contains("en-US/about_ConntrackTools.help.txt", files);
+        Assert.Contains("en-US/about_ConntrackTools_Automation.help.txt", files);
         // Every format and type file in the repo is staged and named in the manifest.
         using var ps = new PsSession();
         var listed = ps.Objects("$m = Get-Module ConntrackTools; @($m.ExportedFormatFiles) + @($m.ExportedTypeFiles)")

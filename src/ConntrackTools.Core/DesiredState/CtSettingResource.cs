@@ -90,6 +90,17 @@ public sealed class CtSettingResource : CtResource<CtSettingState>
         return base.Compare(desired, actual);
     }
 
+    /// <summary>A setting the namespace holds read-only fails the prediction as the write would (EACCES), not "would change".</summary>
+    protected override CtSettingState Predict(CtSettingState desired, CtSettingState actual)
+    {
+        if (actual.Writable == false && desired.Value is { } value)
+        {
+            var ns = Namespace(desired.NetworkNamespace);
+            ConntrackSettings.CheckWritable(ns, Setting(ns, desired.Name!), value);
+        }
+        return base.Predict(desired, actual);
+    }
+
     protected override IReadOnlyList<string> Apply(CtSettingState desired, CtSettingState actual, IReadOnlyList<string> differing)
     {
         var ns = Namespace(desired.NetworkNamespace);

@@ -198,6 +198,20 @@ public static class ConntrackSettings
     }
 
     /// <summary>
+    /// Refuses, before anything is written, a value for a setting the namespace holds read-only,
+    /// with the error the kernel's EACCES would give: a prediction (-WhatIf, Ansible's check mode)
+    /// must fail where the write would.
+    /// </summary>
+    public static void CheckWritable(NetworkNamespace? ns, CtSetting setting, long value)
+    {
+        ArgumentNullException.ThrowIfNull(setting);
+        if (setting.Writable) return;
+        var key = setting.Path.Length > 0 ? setting.Path : Directory + "/" + setting.Name;
+        var denied = new SysctlException(Native.EACCES, "write", "/proc/sys/" + key, key);
+        throw new CtSettingWriteException(setting.Name, value, BackendOf(ns), denied, Advice(setting, value, denied));
+    }
+
+    /// <summary>
     /// Writes a value that <see cref="CheckValue"/> accepted. The kernel's refusal (EINVAL,
     /// EACCES for a read-only sysctl, EPERM) becomes a <see cref="CtSettingWriteException"/> that
     /// carries the errno and says what to do.
