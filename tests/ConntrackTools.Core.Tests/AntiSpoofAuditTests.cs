@@ -416,7 +416,7 @@ public class AntiSpoofAuditTests
     /// to B), and counters in A's input and forward hooks for the probe port: what reaches them
     /// passed prerouting and routing, that is, was not dropped as spoofed.
     /// </summary>
-    private sealed class Lab : IDisposable
+    internal class Lab : IDisposable
     {
         private const int Port = 7777;
         public TestNetwork Net { get; }
