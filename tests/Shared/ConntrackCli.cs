@@ -47,7 +47,9 @@ public static class ConntrackCli
     public static Dictionary<uint, CliFlow> List(string netns, params string[] filterArgs)
     {
         var xml = TestNetwork.Exec(netns, ["conntrack", "-L", "-o", "xml,extended,id,timestamp,labels", .. filterArgs]);
-        var flows = ParseXml(xml).ToDictionary(f => f.Id);
+        // A dump is not a snapshot (ctnetlink_dump_table walks the live hash table): under load,
+        // conntrack has been seen to print an entry twice. The reference keeps the first.
+        var flows = ParseXml(xml).GroupBy(f => f.Id).ToDictionary(g => g.Key, g => g.First());
         var text = TestNetwork.Exec(netns, ["conntrack", "-L", "-o", "extended,id", .. filterArgs]);
         foreach (var line in text.Split('\n'))
         {
