@@ -37,8 +37,9 @@ public sealed class CtAntiSpoofState : CtResourceInstance
     [CtReadOnly]
     public string? Finding { get; set; }
 
+    // "d0/IPv4 RpFilter Strict: Present in fw1"; an absent filter has no mode, and a desired state without Ensure means Present.
     public override string ToString() =>
-        $"{InterfaceName}/{Family} {Method} {Mode}: {Ensure}{(NetworkNamespace is null ? "" : " in " + NetworkNamespace)}";
+        $"{InterfaceName}/{Family} {Method}{(Mode is null ? "" : " " + Mode)}: {Ensure ?? CtEnsure.Present}{(NetworkNamespace is null ? "" : " in " + NetworkNamespace)}";
 }
 
 /// <summary>
@@ -90,6 +91,7 @@ public sealed class CtAntiSpoofResource : CtResource<CtAntiSpoofState>
         if (desired.Ensure is { } ensure && !Enum.IsDefined(ensure))
             throw new CtResourceInputException($"Ensure {(int)ensure} is not valid: use Present or Absent.");
         var present = desired.Ensure != CtEnsure.Absent;
+        desired.Ensure ??= CtEnsure.Present; // as the other resources do: Test's desired state and -WhatIf's message name what is wanted
         desired.Family = OneOf("Family", desired.Family, [IPv4, IPv6])
             ?? throw new CtResourceInputException("Family is required: IPv4 or IPv6.");
         if (string.IsNullOrEmpty(desired.InterfaceName))

@@ -302,6 +302,10 @@ public sealed class CtHelperPolicyResource : CtResource<CtHelperPolicyState>
         after.Handle = plan.Recreate ? null : actual.Handle;
         if (plan.Recreate && actual.Ensure != CtEnsure.Present) after.Connections = null;
         if (plan.NewRules is not null) after.Rules = plan.NewRules;
+        // As Read reports them: a list the rules do not use is empty, not unknown.
+        after.DestinationAddress ??= [];
+        after.DestinationPort ??= [];
+        after.InputInterface ??= [];
         after.AllowAnyDestination = after.DestinationAddress is not { Length: > 0 };
         return after;
     }

@@ -246,6 +246,13 @@ public sealed class CtNotrackResource : CtResource<CtNotrackState>
         var (_, text) = Plan(desired, actual);
         after.Handle = null; // the rule is made again: the kernel gives it a new handle
         after.Rule = text;
+        // As Read reports them: a list the rule does not use is empty, not unknown.
+        after.SourceAddress ??= [];
+        after.DestinationAddress ??= [];
+        after.SourcePort ??= [];
+        after.DestinationPort ??= [];
+        after.InputInterface ??= [];
+        after.OutputInterface ??= [];
         return after;
     }
 

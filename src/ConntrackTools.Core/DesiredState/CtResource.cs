@@ -262,6 +262,9 @@ public abstract class CtResource<T> : ICtResource where T : CtResourceInstance, 
 
     private static readonly string[] JsonNames = [.. CtJson.Input.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name)];
 
+    private static readonly HashSet<string> ListNames = new(
+        CtJson.Input.GetTypeInfo(typeof(T)).Properties.Where(p => p.PropertyType.IsArray).Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
+
     private static string Printable(string text)
     {
         var shown = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
@@ -272,7 +275,14 @@ public abstract class CtResource<T> : ICtResource where T : CtResourceInstance, 
     {
         // Through JSON, so that a table and a DSC document are read by the same rules.
         var map = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-        foreach (DictionaryEntry e in properties) map[e.Key.ToString() ?? ""] = Plain(e.Value);
+        foreach (DictionaryEntry e in properties)
+        {
+            var name = e.Key.ToString() ?? "";
+            var value = Plain(e.Value);
+            // PowerShell gives one value where a list is meant (DestinationPort = 21): a list of one, as parameter binding does.
+            if (value is not null and not Array && ListNames.Contains(name)) value = new[] { value };
+            map[name] = value;
+        }
         return Parse(JsonSerializer.Serialize(map, CtJson.Compact));
     }
 

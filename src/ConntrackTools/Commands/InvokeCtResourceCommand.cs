@@ -163,12 +163,16 @@ public sealed class InvokeCtResourceCommand : CtCmdlet
         {
             if (string.IsNullOrWhiteSpace(json)) return resource.FromProperties(Plain(Property));
             if (ParseObject(json) is not { } merged) return resource.Parse(json); // the resource says what is wrong with it
+            // The table read by the resource's own rules (one value for a list becomes a list of one),
+            // then only the properties it names laid over the piped or JSON state.
+            var given = CtJson.ToNode(resource.FromProperties(Plain(Property)))!.AsObject();
             foreach (DictionaryEntry e in Property)
             {
                 var key = e.Key?.ToString() ?? "";
                 foreach (var existing in merged.Select(p => p.Key).Where(k => k.Equals(key, StringComparison.OrdinalIgnoreCase)).ToList())
                     merged.Remove(existing);
-                merged[key] = JsonSerializer.SerializeToNode(PlainValue(e.Value), CtJson.Compact);
+                var name = given.Select(p => p.Key).FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase)) ?? key;
+                merged[name] = given[name]?.DeepClone();
             }
             json = merged.ToJsonString(CtJson.Compact);
         }
