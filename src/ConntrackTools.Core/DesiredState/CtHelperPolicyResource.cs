@@ -99,10 +99,7 @@ public sealed class CtHelperPolicyResource : CtResource<CtHelperPolicyState>
     {
         Input(() =>
         {
-            d.Family = (d.Family ?? "inet").ToLowerInvariant();
-            if (d.Family is not ("inet" or "ip" or "ip6")) throw new ArgumentException($"Family '{d.Family}' is not one of inet, ip, ip6.");
-            d.Table ??= RulesetBuilder.DefaultTable;
-            RulesetBuilder.ValidateName("table", d.Table);
+            (d.Family, d.Table) = TableKeys(d.Family, d.Table);
             if (d.Name is null) throw new ArgumentException("Name is required: the ct helper object's name, such as ftp-standard.");
             RulesetBuilder.ValidateName("helper object", d.Name);
             // Only the keys (and Ensure): a lookup, as Get and "does it exist" Tests give it; nothing to fill in.
@@ -124,17 +121,8 @@ public sealed class CtHelperPolicyResource : CtResource<CtHelperPolicyState>
                 if (d.Protocol is not ("tcp" or "udp")) throw new ArgumentException($"Protocol '{d.Protocol}' is not one of tcp, udp: a ct helper object serves one of them.");
             }
             if (d.DestinationAddress is not null) d.DestinationAddress = CanonicalAddresses(d.Family, d.DestinationAddress);
-            if (d.DestinationPort is not null)
-            {
-                foreach (var p in d.DestinationPort)
-                    if (p is < 1 or > 65535) throw new ArgumentException($"DestinationPort {p} is not a port: 1 to 65535.");
-                d.DestinationPort = [.. d.DestinationPort.Distinct().Order()];
-            }
-            if (d.InputInterface is not null)
-            {
-                foreach (var i in d.InputInterface) RulesetBuilder.ValidateInterface(i ?? "");
-                d.InputInterface = [.. d.InputInterface.Distinct(StringComparer.Ordinal)];
-            }
+            d.DestinationPort = Ports("DestinationPort", d.DestinationPort);
+            d.InputInterface = Interfaces(d.InputInterface);
             if (d.Type is not null) CheckType(d, fillPorts: policy);
             if (!policy) return;
             if (d.Type is null) throw new ArgumentException(TypeRequired);
@@ -173,6 +161,33 @@ public sealed class CtHelperPolicyResource : CtResource<CtHelperPolicyState>
         var helper = candidates.FirstOrDefault(h => h.Protocol == protocol)
             ?? throw new ArgumentException($"The {type} helper serves {Served()}, not {d.Protocol}.");
         if (fillPorts) d.DestinationPort ??= [.. helper.Ports.Select(p => (int)p).Distinct().Order()];
+    }
+
+    /// <summary>A ruleset resource's table keys, checked, with their defaults: family inet, table conntrack.</summary>
+    internal static (string Family, string Table) TableKeys(string? family, string? table)
+    {
+        family = (family ?? "inet").ToLowerInvariant();
+        if (family is not ("inet" or "ip" or "ip6")) throw new ArgumentException($"Family '{family}' is not one of inet, ip, ip6.");
+        table ??= RulesetBuilder.DefaultTable;
+        RulesetBuilder.ValidateName("table", table);
+        return (family, table);
+    }
+
+    /// <summary>Ports checked (1 to 65535), without repeats, in order.</summary>
+    internal static int[]? Ports(string what, int[]? ports)
+    {
+        if (ports is null) return null;
+        foreach (var p in ports)
+            if (p is < 1 or > 65535) throw new ArgumentException($"{what} {p} is not a port: 1 to 65535.");
+        return [.. ports.Distinct().Order()];
+    }
+
+    /// <summary>Interface names checked as the kernel and nft take them, without repeats.</summary>
+    internal static string[]? Interfaces(string[]? names)
+    {
+        if (names is null) return null;
+        foreach (var n in names) RulesetBuilder.ValidateInterface(n ?? "");
+        return [.. names.Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Addresses and prefixes in canonical form (a full-length prefix as the address, as nft prints it), checked against the table's family.</summary>

@@ -70,8 +70,6 @@ public sealed class CtNotrackResource : CtResource<CtNotrackState>
     /// <summary>The comment prefix that marks the resource's rules.</summary>
     public const string CommentPrefix = RulesetBuilder.Comment + ":";
 
-    private static readonly string[] PortProtocols = ["tcp", "udp", "sctp", "dccp", "udplite"];
-
     private sealed record Snapshot(NftRuleset Ruleset, List<NftRule> Rules, bool Plain);
 
     private readonly ConditionalWeakTable<CtNotrackState, Snapshot> _snapshots = new();
@@ -85,10 +83,7 @@ public sealed class CtNotrackResource : CtResource<CtNotrackState>
     {
         CtHelperPolicyResource.Input(() =>
         {
-            d.Family = (d.Family ?? "inet").ToLowerInvariant();
-            if (d.Family is not ("inet" or "ip" or "ip6")) throw new ArgumentException($"Family '{d.Family}' is not one of inet, ip, ip6.");
-            d.Table ??= RulesetBuilder.DefaultTable;
-            RulesetBuilder.ValidateName("table", d.Table);
+            (d.Family, d.Table) = CtHelperPolicyResource.TableKeys(d.Family, d.Table);
             if (d.Name is null) throw new ArgumentException("Name is required: the rule carries the comment \"ConntrackTools:NAME\" and is found by it.");
             RulesetBuilder.ValidateName("notrack rule", d.Name);
             if (CommentPrefix.Length + d.Name.Length > 128)
@@ -108,27 +103,12 @@ public sealed class CtNotrackResource : CtResource<CtNotrackState>
             if (d.Protocol is not null) d.Protocol = ProtocolName(d.Protocol);
             if (d.SourceAddress is not null) d.SourceAddress = CtHelperPolicyResource.CanonicalAddresses(d.Family, d.SourceAddress);
             if (d.DestinationAddress is not null) d.DestinationAddress = CtHelperPolicyResource.CanonicalAddresses(d.Family, d.DestinationAddress);
-            d.SourcePort = Ports("SourcePort", d.SourcePort);
-            d.DestinationPort = Ports("DestinationPort", d.DestinationPort);
-            d.InputInterface = Interfaces(d.InputInterface);
-            d.OutputInterface = Interfaces(d.OutputInterface);
+            d.SourcePort = CtHelperPolicyResource.Ports("SourcePort", d.SourcePort);
+            d.DestinationPort = CtHelperPolicyResource.Ports("DestinationPort", d.DestinationPort);
+            d.InputInterface = CtHelperPolicyResource.Interfaces(d.InputInterface);
+            d.OutputInterface = CtHelperPolicyResource.Interfaces(d.OutputInterface);
             if (rule) CheckRule(d);
         });
-    }
-
-    private static int[]? Ports(string what, int[]? ports)
-    {
-        if (ports is null) return null;
-        foreach (var p in ports)
-            if (p is < 1 or > 65535) throw new ArgumentException($"{what} {p} is not a port: 1 to 65535.");
-        return [.. ports.Distinct().Order()];
-    }
-
-    private static string[]? Interfaces(string[]? names)
-    {
-        if (names is null) return null;
-        foreach (var n in names) RulesetBuilder.ValidateInterface(n ?? "");
-        return [.. names.Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>A protocol as nft names it ("tcp", "ipv6-icmp"), from that name or the module's (Tcp, IcmpV6).</summary>
@@ -147,7 +127,7 @@ public sealed class CtNotrackResource : CtResource<CtNotrackState>
             throw new ArgumentException("OutputInterface needs Hook output: in prerouting the output interface is not yet known.");
         if (s.InputInterface is { Length: > 0 } && s.Hook == "output")
             throw new ArgumentException("InputInterface needs Hook prerouting: locally generated packets have no input interface.");
-        if ((s.SourcePort is { Length: > 0 } || s.DestinationPort is { Length: > 0 }) && s.Protocol is not null && !PortProtocols.Contains(s.Protocol))
+        if ((s.SourcePort is { Length: > 0 } || s.DestinationPort is { Length: > 0 }) && s.Protocol is not null && !NftRuleShape.PortProtocols.Contains(s.Protocol))
             throw new ArgumentException($"Ports need Protocol tcp, udp, sctp, dccp or udplite, not {s.Protocol}.");
         if (merged && (s.SourcePort is { Length: > 0 } || s.DestinationPort is { Length: > 0 }) && s.Protocol is null)
             throw new ArgumentException("Ports need Protocol tcp, udp, sctp, dccp or udplite.");

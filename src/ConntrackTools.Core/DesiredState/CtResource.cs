@@ -265,7 +265,8 @@ public abstract class CtResource<T> : ICtResource where T : CtResourceInstance, 
     private static readonly HashSet<string> ListNames = new(
         CtJson.Input.GetTypeInfo(typeof(T)).Properties.Where(p => p.PropertyType.IsArray).Select(p => p.Name), StringComparer.OrdinalIgnoreCase);
 
-    private static string Printable(string text)
+    /// <summary>Input text in messages: control characters shown as escapes, at most 80 characters, so an error is one readable line.</summary>
+    protected static string Printable(string text)
     {
         var shown = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
         return shown.Length > 80 ? shown[..80] + "..." : shown;

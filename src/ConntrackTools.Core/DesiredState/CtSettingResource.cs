@@ -160,11 +160,4 @@ public sealed class CtSettingResource : CtResource<CtSettingState>
         ConntrackSettings.Find(desired.Name!) is { } def
             ? ConntrackSettings.RangeText(new CtSetting { Unit = def.Unit, Minimum = def.Minimum, Maximum = def.Maximum })
             : "a whole number";
-
-    // Input text in messages: control characters shown as escapes, so an error is one readable line.
-    private static string Printable(string text)
-    {
-        var shown = string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
-        return shown.Length > 80 ? shown[..80] + "..." : shown;
-    }
 }

@@ -12,7 +12,8 @@ namespace ConntrackTools.Kernel.Nftables;
 /// </summary>
 public sealed class NftRuleShape
 {
-    private static readonly string[] PortProtocols = ["tcp", "udp", "sctp", "dccp", "udplite"];
+    /// <summary>The protocols whose matches have ports (nft's `tcp dport`, `udp sport` ...).</summary>
+    internal static readonly string[] PortProtocols = ["tcp", "udp", "sctp", "dccp", "udplite"];
 
     public List<string> InputInterfaces { get; } = [];
     public List<string> OutputInterfaces { get; } = [];
